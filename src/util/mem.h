@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * util/mem.h - checked allocation, with a test hook that fails the Nth call.
+ */
+#ifndef IR_UTIL_MEM_H
+#define IR_UTIL_MEM_H
+
+#include <stddef.h>
+
+void *ir_malloc(size_t n);
+void *ir_calloc(size_t count, size_t n);
+void *ir_realloc(void *p, size_t n);
+char *ir_strdup(const char *s);
+char *ir_strndup(const char *s, size_t n);
+void ir_free(void *p);
+
+/* Tests: make the nth allocation from now fail (0 disables). Per thread. */
+void ir_mem_fail_at(unsigned long n);
+
+#endif
