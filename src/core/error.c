@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "util/mem.h"
+#include "util/utf8.h"
 
 void
 ir_error_init(struct ir_error *e)
@@ -32,6 +33,8 @@ ir_error_set(struct ir_error *e, int status, const char *fmt, ...)
     va_start(ap, fmt);
     (void)vsnprintf(e->message, sizeof e->message, fmt, ap);
     va_end(ap);
+    /* Messages quote user input and may be cut mid-character. */
+    ir_utf8_sanitize(e->message);
 }
 
 void

@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * server/server.c - builds the process from its configuration, runs the
+ * loop, shuts down gracefully on SIGINT/SIGTERM: stop accepting, let
+ * in-flight generations finish (bounded), then free everything.
+ */
+#include "server/server.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <event2/event.h>
+
+#include "api/api.h"
+#include "catalog/catalog.h"
+#include "routing/health.h"
+#include "routing/metrics.h"
+#include "server/http_server.h"
+#include "store/store.h"
+#include "upstream/client.h"
+#include "util/log.h"
+#include "util/mem.h"
+#include "util/time.h"
+#include "util/workers.h"
+
+#define SERVER_DRAIN_S 30
+
+void
+ir_config_default(struct ir_config *c)
+{
+    memset(c, 0, sizeof *c);
+    (void)snprintf(c->listen_host, sizeof c->listen_host, "127.0.0.1");
+    c->listen_port = 8080;
+    (void)snprintf(c->db, sizeof c->db, "data/imagerouter.db");
+    c->max_body = 64u * 1024 * 1024;
+    c->request_deadline_s = 600;
+    c->connect_timeout_s = 10;
+    c->first_byte_timeout_s = 300;
+    c->worker_threads = 2;
+    c->store_threads = 4;
+    c->bootstrap_keys = true;
+    c->log_level = IR_LOG_INFO;
+}
+
+static const char *
+server_getenv(const char *name, void *arg)
+{
+    (void)arg;
+    return getenv(name);
+}
+
+static void
+server_signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+    struct ir_server *s = arg;
+    struct timeval tv = {SERVER_DRAIN_S, 0};
+
+    (void)what;
+    if (s->stopping) {
+        event_base_loopbreak(s->base); /* second signal: now */
+        return;
+    }
+    ir_log_info("signal %d: draining %zu request(s), then exiting",
+                (int)sig, ir_http_server_inflight(s->http));
+    s->stopping = true;
+    ir_http_server_stop_accepting(s->http);
+    event_base_loopexit(s->base, &tv);
+}
+
+/* While draining, leave as soon as nothing is in flight. */
+static void
+server_drain_check(evutil_socket_t fd, short what, void *arg)
+{
+    struct ir_server *s = arg;
+
+    (void)fd;
+    (void)what;
+    if (s->stopping && ir_http_server_inflight(s->http) == 0 &&
+        ir_workers_pending(s->workers) == 0)
+        event_base_loopbreak(s->base);
+}
+
+ir_err
+ir_server_new(const struct ir_config *cfg, struct ir_server **out,
+              struct ir_diag *d)
+{
+    struct ir_server *s;
+    struct ir_http_limits limits;
+    ir_err err;
+
+    s = ir_calloc(1, sizeof *s);
+    if (s == NULL)
+        return IR_ENOMEM;
+    s->cfg = *cfg;
+    ir_log_set_level((enum ir_log_level)cfg->log_level);
+    s->base = event_base_new();
+    if (s->base == NULL) {
+        err = IR_ENOMEM;
+        goto fail;
+    }
+    if ((err = ir_workers_new(s->base, cfg->worker_threads, &s->workers)))
+        goto fail;
+    if ((err = ir_catalog_load_default(cfg->catalog_path[0]
+                                           ? cfg->catalog_path : NULL,
+                                       server_getenv, NULL, &s->catalog, d)))
+        goto fail;
+    if ((err = ir_store_open(cfg->db, s->base, cfg->store_threads, &s->store,
+                             d)))
+        goto fail;
+    if ((err = ir_upstream_new(s->base, &s->upstream)) ||
+        (err = ir_routing_health_new(&s->health)) ||
+        (err = ir_routing_metrics_new(&s->metrics)))
+        goto fail;
+    ir_http_limits_default(&limits);
+    limits.max_body = cfg->max_body;
+    if ((err = ir_http_server_new(s->base, cfg->listen_host, cfg->listen_port,
+                                  &limits, &s->http, d)))
+        goto fail;
+    if ((err = ir_api_install(s))) {
+        ir_diag_set(d, "installing routes: %s", ir_strerror(err));
+        goto fail;
+    }
+    s->sigint_ev = evsignal_new(s->base, SIGINT, server_signal_cb, s);
+    s->sigterm_ev = evsignal_new(s->base, SIGTERM, server_signal_cb, s);
+    if (s->sigint_ev == NULL || s->sigterm_ev == NULL) {
+        err = IR_ENOMEM;
+        goto fail;
+    }
+    evsignal_add(s->sigint_ev, NULL);
+    evsignal_add(s->sigterm_ev, NULL);
+    *out = s;
+    return IR_OK;
+fail:
+    ir_server_free(s);
+    return err;
+}
+
+int
+ir_server_run(struct ir_server *s)
+{
+    struct event *drain;
+    struct timeval tick = {0, 100000};
+
+    drain = event_new(s->base, -1, EV_PERSIST, server_drain_check, s);
+    if (drain != NULL)
+        event_add(drain, &tick);
+    event_base_dispatch(s->base);
+    if (drain != NULL)
+        event_free(drain);
+    return 0;
+}
+
+void
+ir_server_free(struct ir_server *s)
+{
+    if (s == NULL)
+        return;
+    if (s->sigint_ev != NULL)
+        event_free(s->sigint_ev);
+    if (s->sigterm_ev != NULL)
+        event_free(s->sigterm_ev);
+    /* Connections first (aborting their generations), then the engines
+     * those generations used. */
+    ir_http_server_free(s->http);
+    ir_upstream_free(s->upstream);
+    ir_workers_free(s->workers);
+    ir_store_free(s->store);
+    ir_api_free(s->api);
+    ir_routing_metrics_free(s->metrics);
+    ir_routing_health_free(s->health);
+    ir_catalog_free(s->catalog);
+    if (s->base != NULL)
+        event_base_free(s->base);
+    ir_free(s);
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * server/server.h - the process: configuration and the one struct that
+ * holds the event loop, listener, catalog, store, workers and upstream
+ * client. main() builds it and passes it down; there are no globals.
+ */
+#ifndef IR_SERVER_SERVER_H
+#define IR_SERVER_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/err.h"
+
+struct event_base;
+struct event;
+struct ir_catalog;
+struct ir_http_server;
+struct ir_store;
+struct ir_workers;
+struct ir_upstream;
+struct ir_health;
+struct ir_metrics;
+struct ir_api;
+
+struct ir_config {
+    char listen_host[64];
+    int listen_port;
+    char db[1024];             /* SQLite path or postgres:// URL */
+    char catalog_path[1024];   /* "" = built-in only */
+    size_t max_body;           /* bytes */
+    int request_deadline_s;    /* whole generation */
+    int connect_timeout_s;     /* to a provider */
+    int first_byte_timeout_s;  /* provider's first response byte */
+    unsigned worker_threads;   /* rendering, codecs */
+    unsigned store_threads;
+    bool allow_private_refs;   /* fetch reference URLs from private IPs */
+    bool bootstrap_keys;       /* create keys on an empty store */
+    int log_level;
+};
+
+void ir_config_default(struct ir_config *c);
+
+struct ir_server {
+    struct event_base *base;
+    struct ir_config cfg;
+    struct ir_http_server *http;
+    struct ir_catalog *catalog;
+    struct ir_store *store;
+    struct ir_workers *workers;
+    struct ir_upstream *upstream;
+    struct ir_health *health;
+    struct ir_metrics *metrics;
+    struct ir_api *api;        /* cached renderings (model list) */
+    struct event *sigint_ev, *sigterm_ev;
+    bool stopping;
+};
+
+/* Builds everything from cfg and starts listening. */
+ir_err ir_server_new(const struct ir_config *cfg, struct ir_server **out,
+                     struct ir_diag *d) IR_MUST_CHECK;
+/* Runs the loop until SIGINT/SIGTERM, then drains and returns. */
+int ir_server_run(struct ir_server *s);
+void ir_server_free(struct ir_server *s);
+
+#endif
