@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * routing/job_internal.h - the job's state, shared by job.c and the
+ * engines (engine_local.c, engine_http.c). Not for other modules.
+ */
+#ifndef IR_ROUTING_JOB_INTERNAL_H
+#define IR_ROUTING_JOB_INTERNAL_H
+
+#include <jansson.h>
+
+#include "routing/job.h"
+#include "upstream/client.h"
+#include "upstream/sse.h"
+#include "util/buf.h"
+
+struct event;
+struct ir_work;
+
+enum job_phase {
+    JOB_IDLE,
+    JOB_WORKER,    /* a worker job runs (local render, parse, normalize) */
+    JOB_UPSTREAM,  /* an HTTP transfer is in flight */
+    JOB_POLL_WAIT, /* waiting to poll again */
+};
+
+struct ir_job {
+    struct ir_server *srv;
+    char gen_id[64];
+    const struct ir_request *req;
+    struct ir_plan plan;
+    size_t next;                  /* next plan entry to try */
+    int64_t deadline_ms;
+    const struct ir_job_sink *sink;
+    void *arg;
+    enum job_phase phase;
+    bool cancelled;
+    bool partial_sent;            /* bytes reached the client: no fallback */
+    bool finished;
+    int attempts;
+    struct ir_error last_err;
+    struct event *deadline_ev;
+    struct event *start_ev;
+
+    /* the current attempt */
+    const struct ir_plan_entry *cur;
+    struct ir_call call;
+    json_t *options;              /* owned: filtered provider.options */
+    int64_t attempt_start_ms;
+    int conn_retries;             /* same-endpoint retries after a
+                                     connection failure */
+    struct ir_upstream_req *ureq;
+    struct ir_gen_result res;
+    struct ir_error aerr;         /* the attempt's error */
+    struct ir_work *work;
+    struct event *timer;          /* poll wait, retry backoff */
+    int polls;
+    size_t download_next;         /* next image URL to download */
+    bool parse_needed;            /* the worker must parse ureq's body */
+    /* streaming */
+    struct ir_sse sse;
+    bool sse_ready;
+    bool stream_done;             /* a completed event arrived */
+    char *completed_b64;          /* owned */
+    struct ir_usage stream_usage;
+    struct ir_buf errbody;        /* a non-200 body in stream mode */
+    int64_t bytes_in;
+};
+
+/* job.c: end of one attempt (success when aerr.status == 0). */
+void ir_job_attempt_end(struct ir_job *j);
+/* job.c: true when the job must stop (cancelled or past deadline). */
+bool ir_job_should_stop(struct ir_job *j);
+/* job.c: frees the job if cancelled and nothing is in flight. */
+bool ir_job_reap_if_cancelled(struct ir_job *j);
+/* job.c: hands a partial image to the sink. */
+void ir_job_partial(struct ir_job *j, int index, char *owned_b64,
+                    size_t len);
+
+/* engine_local.c */
+void ir_job_engine_local(struct ir_job *j);
+/* engine_http.c */
+void ir_job_engine_http(struct ir_job *j);
+void ir_job_engine_http_cancel(struct ir_job *j);
+/* engine_http.c: parse (if needed) + normalize on a worker, then end. */
+void ir_job_finish_on_worker(struct ir_job *j);
+
+#endif
