@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * api/image_response.c - response bodies and SSE events for generations.
+ */
+#include "api/image_response.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "api/reply.h"
+#include "image/base64.h"
+#include "image/image.h"
+#include "util/mem.h"
+
+void
+ir_api_format_usd(int64_t nanos, char *buf, size_t size)
+{
+    int64_t whole = nanos / IR_NANOS_PER_USD;
+    int64_t frac = nanos % IR_NANOS_PER_USD;
+    size_t n;
+
+    if (frac < 0)
+        frac = -frac;
+    (void)snprintf(buf, size, "%s%" PRId64 ".%09" PRId64,
+                   nanos < 0 && whole == 0 ? "-" : "", whole, frac);
+    n = strlen(buf);
+    while (n > 0 && buf[n - 1] == '0')
+        buf[--n] = '\0';
+    if (n > 0 && buf[n - 1] == '.')
+        buf[n - 1] = '\0';
+}
+
+/* Appends s as a JSON string literal. */
+static ir_err
+resp_add_json_string(struct ir_buf *b, const char *s)
+{
+    json_t *j = ir_api_json_string(s); /* owned */
+    char *enc = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
+    ir_err err;
+
+    json_decref(j);
+    if (enc == NULL)
+        return ir_buf_adds(b, "\"\"");
+    err = ir_buf_adds(b, enc);
+    free(enc); /* jansson allocates with malloc */
+    return err;
+}
+
+static ir_err
+resp_add_b64(struct ir_buf *b, const unsigned char *bytes, size_t len)
+{
+    size_t n = ir_base64_encoded_len(len);
+    ir_err err;
+
+    if ((err = ir_buf_reserve(b, n)) != IR_OK)
+        return err;
+    ir_base64_encode_to(bytes, len, b->data + b->len);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return IR_OK;
+}
+
+static ir_err
+resp_add_usage_openrouter(struct ir_buf *b, const struct ir_api_usage *u)
+{
+    const struct ir_usage *t = &u->tokens;
+    char cost[40], pc[40], cc[40];
+    long long prompt = t->prompt_tokens, comp = t->completion_tokens;
+
+    if (u->cost.known) {
+        ir_api_format_usd(u->cost.total_nanos, cost, sizeof cost);
+        ir_api_format_usd(u->cost.prompt_nanos, pc, sizeof pc);
+        ir_api_format_usd(u->cost.completion_nanos, cc, sizeof cc);
+    } else {
+        (void)snprintf(cost, sizeof cost, "null");
+        (void)snprintf(pc, sizeof pc, "null");
+        (void)snprintf(cc, sizeof cc, "null");
+    }
+    return ir_buf_addf(
+        b,
+        "{\"prompt_tokens\":%lld,\"completion_tokens\":%lld,"
+        "\"total_tokens\":%lld,\"cost\":%s,\"is_byok\":false,"
+        "\"prompt_tokens_details\":{\"cached_tokens\":%lld},"
+        "\"completion_tokens_details\":{\"reasoning_tokens\":%lld,"
+        "\"image_tokens\":%lld},"
+        "\"cost_details\":{\"upstream_inference_cost\":%s,"
+        "\"upstream_inference_prompt_cost\":%s,"
+        "\"upstream_inference_completions_cost\":%s}}",
+        prompt, comp, prompt + comp, cost, t->cached_tokens,
+        t->reasoning_tokens, t->image_tokens, cost, pc, cc);
+}
+
+static ir_err
+resp_add_usage_openai(struct ir_buf *b, const struct ir_api_usage *u)
+{
+    const struct ir_usage *t = &u->tokens;
+    long long text = t->prompt_text_tokens, img = t->prompt_image_tokens;
+
+    if (text == 0 && img == 0)
+        text = t->prompt_tokens;
+    return ir_buf_addf(b,
+                       "{\"input_tokens\":%lld,\"input_tokens_details\":{"
+                       "\"image_tokens\":%lld,\"text_tokens\":%lld},"
+                       "\"output_tokens\":%lld,\"total_tokens\":%lld}",
+                       t->prompt_tokens, img, text, t->completion_tokens,
+                       t->prompt_tokens + t->completion_tokens);
+}
+
+/* OpenAI echoes the settings it used. */
+static ir_err
+resp_add_openai_echo(struct ir_buf *b, const struct ir_request *req,
+                     enum ir_format fmt, int w, int h)
+{
+    const char *bg = req->background == IR_BACKGROUND_TRANSPARENT
+                         ? "transparent" : "opaque";
+    const char *q = req->quality == IR_QUALITY_UNSET
+                        ? "auto" : ir_core_request_quality_name(req->quality);
+
+    return ir_buf_addf(b,
+                       "\"background\":\"%s\",\"output_format\":\"%s\","
+                       "\"quality\":\"%s\",\"size\":\"%dx%d\"",
+                       bg, ir_core_request_format_name(fmt), q, w, h);
+}
+
+ir_err
+ir_api_render_json(enum ir_api_flavor f, const struct ir_request *req,
+                   int64_t created, const struct ir_gen_result *res,
+                   const struct ir_api_usage *u, struct ir_buf *out)
+{
+    size_t i, total = 64;
+    ir_err err;
+
+    for (i = 0; i < res->nimages; i++)
+        total += ir_base64_encoded_len(res->images[i].len) + 64;
+    if ((err = ir_buf_reserve(out, total + 1024)) != IR_OK)
+        return err;
+    if ((err = ir_buf_addf(out, "{\"created\":%lld,\"data\":[",
+                           (long long)created)))
+        return err;
+    for (i = 0; i < res->nimages; i++) {
+        const struct ir_gen_image *im = &res->images[i];
+        const char *mt = ir_image_media_type(im->format);
+
+        if ((err = ir_buf_adds(out, i ? ",{\"b64_json\":\""
+                                      : "{\"b64_json\":\"")) ||
+            (err = resp_add_b64(out, im->bytes, im->len)) ||
+            (err = ir_buf_addc(out, '"')))
+            return err;
+        if (mt != NULL &&
+            (err = ir_buf_addf(out, ",\"media_type\":\"%s\"", mt)))
+            return err;
+        if (f == IR_API_OPENAI && req->prompt &&
+            (err = ir_buf_adds(out, ",\"revised_prompt\":")) == IR_OK)
+            err = resp_add_json_string(out, req->prompt);
+        if (err || (err = ir_buf_addc(out, '}')))
+            return err;
+    }
+    if ((err = ir_buf_adds(out, "],\"usage\":")))
+        return err;
+    if (f == IR_API_OPENAI) {
+        const struct ir_gen_image *im0 = &res->images[0];
+
+        if ((err = resp_add_usage_openai(out, u)) ||
+            (err = ir_buf_addc(out, ',')) ||
+            (err = resp_add_openai_echo(out, req, im0->format, im0->w,
+                                        im0->h)))
+            return err;
+    } else if ((err = resp_add_usage_openrouter(out, u))) {
+        return err;
+    }
+    return ir_buf_addc(out, '}');
+}
+
+ir_err
+ir_api_render_partial(enum ir_api_flavor f, const struct ir_request *req,
+                      int64_t created, int index, const char *b64, size_t len,
+                      const struct ir_geom_target *geom, struct ir_buf *out)
+{
+    ir_err err;
+    enum ir_format fmt = req->output_format ? req->output_format
+                                            : IR_FORMAT_PNG;
+
+    if (f == IR_API_OPENAI) {
+        if ((err = ir_buf_addf(out,
+                               "event: image_generation.partial_image\n"
+                               "data: {\"type\":\"image_generation.partial_"
+                               "image\",\"partial_image_index\":%d,"
+                               "\"created_at\":%lld,",
+                               index, (long long)created)) ||
+            (err = resp_add_openai_echo(out, req, fmt, geom->w, geom->h)) ||
+            (err = ir_buf_adds(out, ",\"b64_json\":\"")))
+            return err;
+    } else if ((err = ir_buf_addf(out,
+                                  "data: {\"type\":\"image_generation."
+                                  "partial_image\",\"partial_image_index\":"
+                                  "%d,\"b64_json\":\"",
+                                  index))) {
+        return err;
+    }
+    if ((err = ir_buf_add(out, b64, len)))
+        return err;
+    return ir_buf_adds(out, "\"}\n\n");
+}
+
+ir_err
+ir_api_render_completed(enum ir_api_flavor f, const struct ir_request *req,
+                        int64_t created, const struct ir_gen_image *im,
+                        const struct ir_api_usage *u, bool last,
+                        struct ir_buf *out)
+{
+    const char *mt = ir_image_media_type(im->format);
+    ir_err err;
+
+    if ((err = ir_buf_reserve(out, ir_base64_encoded_len(im->len) + 1024)))
+        return err;
+    if (f == IR_API_OPENAI) {
+        if ((err = ir_buf_addf(out,
+                               "event: image_generation.completed\n"
+                               "data: {\"type\":\"image_generation."
+                               "completed\",\"created_at\":%lld,",
+                               (long long)created)) ||
+            (err = resp_add_openai_echo(out, req, im->format, im->w,
+                                        im->h)) ||
+            (err = ir_buf_adds(out, ",\"b64_json\":\"")) ||
+            (err = resp_add_b64(out, im->bytes, im->len)) ||
+            (err = ir_buf_adds(out, "\",\"usage\":")) ||
+            (err = resp_add_usage_openai(out, u)))
+            return err;
+        return ir_buf_adds(out, "}\n\n");
+    }
+    if ((err = ir_buf_addf(out,
+                           "data: {\"type\":\"image_generation.completed\","
+                           "\"created\":%lld,\"b64_json\":\"",
+                           (long long)created)) ||
+        (err = resp_add_b64(out, im->bytes, im->len)) ||
+        (err = ir_buf_addc(out, '"')))
+        return err;
+    if (mt != NULL && (err = ir_buf_addf(out, ",\"media_type\":\"%s\"", mt)))
+        return err;
+    if (last && ((err = ir_buf_adds(out, ",\"usage\":")) ||
+                 (err = resp_add_usage_openrouter(out, u))))
+        return err;
+    return ir_buf_adds(out, "}\n\n");
+}
+
+ir_err
+ir_api_render_stream_error(enum ir_api_flavor f, int status,
+                           const char *message, struct ir_buf *out)
+{
+    ir_err err;
+
+    if (f == IR_API_OPENAI && (err = ir_buf_adds(out, "event: error\n")))
+        return err;
+    if ((err = ir_buf_adds(out, "data: {\"type\":\"error\",\"error\":{"
+                                "\"message\":")) ||
+        (err = resp_add_json_string(out, message)) ||
+        (err = ir_buf_addf(out,
+                           ",\"code\":\"%s\",\"param\":null,\"type\":\"%s\","
+                           "\"status\":%d}}\n\ndata: [DONE]\n\n",
+                           status >= 500 ? "upstream_error"
+                                         : "invalid_request_error",
+                           status >= 500 ? "provider_error"
+                                         : "invalid_request_error",
+                           status)))
+        return err;
+    return IR_OK;
+}

@@ -1,0 +1,472 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * api/images.c - POST /api/v1/images (and its /images/generations alias):
+ * authenticate, validate, plan, run the attempt loop, price, record, and
+ * answer as JSON or SSE.
+ *
+ * The generation is recorded in the store before the response is written,
+ * so a client that received an image can always look it up. A request
+ * that fails, or whose client disconnects, is charged nothing.
+ */
+#include "api/images.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "api/auth.h"
+#include "api/reply.h"
+#include "catalog/catalog.h"
+#include "core/limits.h"
+#include "core/pricing.h"
+#include "routing/job.h"
+#include "routing/metrics.h"
+#include "routing/plan.h"
+#include "server/http_server.h"
+#include "store/store.h"
+#include "util/buf.h"
+#include "util/log.h"
+#include "util/mem.h"
+#include "util/rand.h"
+#include "util/time.h"
+
+struct img_gen {
+    struct ir_server *srv;
+    struct ir_exchange *x;
+    enum ir_api_flavor flavor;
+    ir_api_images_parse_fn *parse;
+    struct ir_request req;
+    struct ir_key key;
+    const struct ir_model *model;
+    struct ir_plan plan;
+    struct ir_job *job;
+    char gen_id[64];
+    int64_t created;
+    int64_t start_ms;
+    bool sse_started;
+    bool client_gone;
+    struct ir_job_outcome out;    /* moved from the job */
+    struct ir_api_usage usage;
+    struct ir_generation rec;
+    ir_err store_err;
+};
+
+static void img_job_partial(void *arg, const struct ir_endpoint *ep,
+                            int index, char *owned_b64, size_t len);
+static void img_job_done(void *arg, struct ir_job_outcome *o);
+static void img_job_released(void *arg);
+
+static const struct ir_job_sink img_sink = {
+    .partial = img_job_partial,
+    .done = img_job_done,
+    .released = img_job_released,
+};
+
+static void
+img_free(struct img_gen *g)
+{
+    ir_request_cleanup(&g->req);
+    ir_gen_result_cleanup(&g->out.res);
+    ir_error_cleanup(&g->out.err);
+    ir_free(g);
+}
+
+/* Finishes the exchange with an error (JSON, or an SSE error event once
+ * the stream has begun), counts it, frees the generation. */
+static void
+img_fail(struct img_gen *g, const struct ir_error *e)
+{
+    struct ir_buf b;
+
+    ir_routing_metrics_request(g->srv->metrics, e->status, 0);
+    if (g->sse_started) {
+        ir_buf_init(&b, 64 * 1024);
+        if (ir_api_render_stream_error(g->flavor, e->status, e->message,
+                                       &b) == IR_OK)
+            ir_exchange_stream_write(g->x, b.data, b.len);
+        ir_buf_cleanup(&b);
+        ir_exchange_stream_end(g->x);
+    } else {
+        ir_exchange_reply_error(g->x, e);
+    }
+    img_free(g);
+}
+
+static void
+img_abort_cb(struct ir_exchange *x, void *arg)
+{
+    struct img_gen *g = arg;
+
+    (void)x;
+    g->client_gone = true;
+    if (g->job != NULL) {
+        struct ir_job *j = g->job;
+
+        /* Stop the provider work now; nothing is charged. g lives on
+         * until the job lets go of the request (img_job_released). */
+        g->job = NULL;
+        ir_routing_metrics_inflight(g->srv->metrics, -1);
+        ir_log_info("generation %s cancelled: client disconnected",
+                    g->gen_id);
+        ir_exchange_reply(g->x, 499, NULL, NULL, 0);
+        g->x = NULL;
+        ir_routing_job_cancel(j);
+    }
+    /* Otherwise a store job is running; its callback sees client_gone. */
+}
+
+static void
+img_job_released(void *arg)
+{
+    img_free(arg);
+}
+
+static ir_err
+img_begin_sse(struct img_gen *g, const struct ir_endpoint *ep)
+{
+    if (g->sse_started)
+        return IR_OK;
+    if (ir_exchange_header_add(g->x, "X-Generation-Id", g->gen_id) != IR_OK ||
+        ir_exchange_header_add(g->x, "X-Provider-Name", ep->provider_name) !=
+            IR_OK ||
+        ir_exchange_header_add(g->x, "Cache-Control", "no-cache") != IR_OK)
+        return IR_ENOMEM;
+    ir_exchange_stream_begin(g->x, 200, "text/event-stream");
+    g->sse_started = true;
+    return IR_OK;
+}
+
+static void
+img_job_partial(void *arg, const struct ir_endpoint *ep, int index,
+                char *owned_b64, size_t len)
+{
+    struct img_gen *g = arg;
+    struct ir_buf b;
+
+    ir_buf_init(&b, IR_MAX_RESPONSE);
+    if (img_begin_sse(g, ep) == IR_OK &&
+        ir_api_render_partial(g->flavor, &g->req, g->created, index,
+                              owned_b64, len, &g->out.geom, &b) == IR_OK) {
+        char *bytes = ir_buf_take(&b, &len);
+
+        ir_exchange_stream_write_owned(g->x, bytes, len);
+    }
+    ir_buf_cleanup(&b);
+    ir_free(owned_b64);
+}
+
+/* ---- success: price, record, answer -------------------------------- */
+
+static void
+img_fill_record(struct img_gen *g)
+{
+    struct ir_generation *r = &g->rec;
+    const struct ir_attribution *a = &g->req.attribution;
+
+    memset(r, 0, sizeof *r);
+    (void)snprintf(r->id, sizeof r->id, "%s", g->gen_id);
+    memcpy(r->key_hash, g->key.hash, sizeof r->key_hash);
+    (void)snprintf(r->model, sizeof r->model, "%s", g->model->id);
+    (void)snprintf(r->provider_name, sizeof r->provider_name, "%s",
+                   g->out.ep->provider_name);
+    (void)snprintf(r->provider_slug, sizeof r->provider_slug, "%s",
+                   g->out.ep->provider_slug);
+    (void)snprintf(r->status, sizeof r->status, "success");
+    r->http_status = 200;
+    r->created_at = g->created;
+    r->latency_ms = ir_time_mono_ms() - g->start_ms;
+    r->generation_ms = g->out.provider_ms;
+    r->cost_nanos = g->usage.cost.known ? g->usage.cost.total_nanos
+                                        : IR_NANOS_NONE;
+    r->prompt_tokens = g->usage.tokens.prompt_tokens;
+    r->completion_tokens = g->usage.tokens.completion_tokens;
+    r->image_tokens = g->usage.tokens.image_tokens;
+    r->num_images = (int)g->out.res.nimages;
+    r->attempts = g->out.attempts;
+    r->streamed = g->sse_started;
+    (void)snprintf(r->referer, sizeof r->referer, "%s",
+                   a->referer ? a->referer : "");
+    (void)snprintf(r->title, sizeof r->title, "%s", a->title ? a->title : "");
+    (void)snprintf(r->categories, sizeof r->categories, "%s",
+                   a->categories ? a->categories : "");
+}
+
+static void
+img_respond(struct img_gen *g)
+{
+    struct ir_buf b;
+    size_t i, len;
+    char *bytes;
+    ir_err err = IR_OK;
+
+    ir_buf_init(&b, IR_MAX_RESPONSE);
+    if (g->sse_started ||
+        (g->flavor == IR_API_OPENAI && g->req.stream)) {
+        /* OpenAI's client parses any stream:true answer as SSE. */
+        if (!g->sse_started)
+            err = img_begin_sse(g, g->out.ep);
+        for (i = 0; err == IR_OK && i < g->out.res.nimages; i++)
+            err = ir_api_render_completed(g->flavor, &g->req, g->created,
+                                          &g->out.res.images[i], &g->usage,
+                                          i + 1 == g->out.res.nimages, &b);
+        if (err == IR_OK && g->flavor == IR_API_OPENROUTER)
+            err = ir_buf_adds(&b, "data: [DONE]\n\n");
+        if (err != IR_OK) {
+            struct ir_error e;
+
+            ir_buf_cleanup(&b);
+            ir_error_init(&e);
+            ir_error_set(&e, 500, "rendering the response failed");
+            img_fail(g, &e);
+            ir_error_cleanup(&e);
+            return;
+        }
+        ir_routing_metrics_request(g->srv->metrics, 200, (int64_t)b.len);
+        bytes = ir_buf_take(&b, &len);
+        ir_exchange_stream_write_owned(g->x, bytes, len);
+        ir_exchange_stream_end(g->x);
+        img_free(g);
+        return;
+    }
+    err = ir_api_render_json(g->flavor, &g->req, g->created, &g->out.res,
+                             &g->usage, &b);
+    if (err == IR_OK &&
+        (ir_exchange_header_add(g->x, "X-Generation-Id", g->gen_id) ||
+         ir_exchange_header_add(g->x, "X-Provider-Name",
+                                g->out.ep->provider_name)))
+        err = IR_ENOMEM;
+    if (err != IR_OK) {
+        struct ir_error e;
+
+        ir_buf_cleanup(&b);
+        ir_error_init(&e);
+        ir_error_set(&e, err == IR_ETOOBIG ? 502 : 500,
+                     "the response is too large to send");
+        img_fail(g, &e);
+        ir_error_cleanup(&e);
+        return;
+    }
+    ir_routing_metrics_request(g->srv->metrics, 200, (int64_t)b.len);
+    bytes = ir_buf_take(&b, &len);
+    ir_exchange_reply_owned(g->x, 200, "application/json", bytes, len);
+    img_free(g);
+}
+
+static void
+img_record(struct ir_store_conn *c, void *arg)
+{
+    struct img_gen *g = arg;
+
+    g->store_err = ir_store_generation_insert(c, &g->rec, NULL);
+}
+
+static void
+img_record_done(void *arg)
+{
+    struct img_gen *g = arg;
+    struct ir_error e;
+
+    if (g->client_gone) {
+        /* Recorded, but nobody is listening. */
+        ir_exchange_reply(g->x, 499, NULL, NULL, 0);
+        img_free(g);
+        return;
+    }
+    if (g->store_err != IR_OK) {
+        ir_error_init(&e);
+        ir_error_set(&e, 500, "recording the generation failed");
+        ir_log_error("generation %s: store insert failed: %s", g->gen_id,
+                     ir_strerror(g->store_err));
+        img_fail(g, &e);
+        ir_error_cleanup(&e);
+        return;
+    }
+    img_respond(g);
+}
+
+static void
+img_price(struct img_gen *g)
+{
+    struct ir_price_input in;
+    const struct ir_endpoint *ep = g->out.ep;
+    size_t i;
+
+    memset(&in, 0, sizeof in);
+    in.tier = g->out.geom.tier;
+    in.quality = g->req.quality;
+    in.nimages = g->out.res.nimages;
+    for (i = 0; i < g->out.res.nimages && i < IR_MAX_N; i++) {
+        in.sizes[i].w = g->out.res.images[i].w;
+        in.sizes[i].h = g->out.res.images[i].h;
+    }
+    in.nrefs = g->req.nrefs;
+    in.usage = g->out.res.usage;
+    g->usage.tokens = g->out.res.usage;
+    g->usage.nimages = g->out.res.nimages;
+    if (ir_core_pricing_cost(ep->pricing, ep->config, &in, &g->usage.cost) !=
+        IR_OK)
+        g->usage.cost.known = false;
+}
+
+static void
+img_job_done(void *arg, struct ir_job_outcome *o)
+{
+    struct img_gen *g = arg;
+    struct ir_error e;
+
+    g->job = NULL;
+    ir_routing_metrics_inflight(g->srv->metrics, -1);
+    g->out.ep = o->ep;
+    g->out.geom = o->geom;
+    g->out.attempts = o->attempts;
+    g->out.provider_ms = o->provider_ms;
+    if (o->err.status != 0) {
+        ir_error_move(&e, &o->err);
+        img_fail(g, &e);
+        ir_error_cleanup(&e);
+        return;
+    }
+    g->out.res = o->res;
+    memset(&o->res, 0, sizeof o->res);
+    img_price(g);
+    img_fill_record(g);
+    if (ir_store_run(g->srv->store, img_record, img_record_done, g) !=
+        IR_OK) {
+        ir_error_init(&e);
+        ir_error_set(&e, 500, "store unavailable");
+        img_fail(g, &e);
+        ir_error_cleanup(&e);
+    }
+}
+
+/* ---- the front half: auth, validation, plan ------------------------- */
+
+static ir_err
+img_new_id(struct img_gen *g)
+{
+    char rnd[21];
+    ir_err err;
+
+    g->created = ir_time_unix();
+    if ((err = ir_rand_alnum(rnd, 20)) != IR_OK)
+        return err;
+    (void)snprintf(g->gen_id, sizeof g->gen_id, "gen-img-%lld-%s",
+                   (long long)g->created, rnd);
+    return IR_OK;
+}
+
+static void
+img_attribution(struct img_gen *g)
+{
+    struct ir_attribution *a = &g->req.attribution;
+    const char *ref = ir_exchange_header(g->x, "HTTP-Referer");
+    const char *title = ir_exchange_header(g->x, "X-OpenRouter-Title");
+    const char *cats = ir_exchange_header(g->x, "X-OpenRouter-Categories");
+
+    if (title == NULL)
+        title = ir_exchange_header(g->x, "X-Title"); /* older name */
+    if (ref != NULL && ref[0] != '\0')
+        a->referer = ir_strndup(ref, 255);
+    if (title != NULL && title[0] != '\0')
+        a->title = ir_strndup(title, 127);
+    if (cats != NULL && cats[0] != '\0')
+        a->categories = ir_strndup(cats, 127);
+}
+
+static void
+img_start_job(struct img_gen *g)
+{
+    struct ir_error e;
+    int64_t deadline = ir_time_mono_ms() +
+                       (int64_t)g->srv->cfg.request_deadline_s * 1000;
+
+    ir_error_init(&e);
+    if (img_new_id(g) != IR_OK ||
+        ir_routing_job_start(g->srv, g->gen_id, &g->req, &g->plan, deadline,
+                             &img_sink, g, &g->job) != IR_OK) {
+        ir_error_set(&e, 500, "could not start the generation");
+        img_fail(g, &e);
+        ir_error_cleanup(&e);
+        return;
+    }
+    ir_routing_metrics_inflight(g->srv->metrics, 1);
+    ir_exchange_on_abort(g->x, img_abort_cb, g);
+}
+
+static void
+img_authed(struct ir_exchange *x, const struct ir_key *key, void *arg)
+{
+    struct img_gen *g = arg;
+    struct ir_error e;
+    const char *body;
+    size_t len;
+
+    if (key == NULL) {
+        img_free(g);
+        return;
+    }
+    g->key = *key;
+    ir_error_init(&e);
+    body = ir_exchange_body(x, &len);
+    if (g->parse(body, len, &g->req, &e) != IR_OK)
+        goto fail;
+    img_attribution(g);
+    g->model = ir_catalog_find(g->srv->catalog, g->req.model);
+    if (g->model == NULL || !ir_catalog_model_available(g->model)) {
+        ir_error_set(&e, 400,
+                     "Model '%s' not found: GET /api/v1/images/models lists "
+                     "the models this router serves",
+                     g->req.model);
+        ir_error_meta_str(&e, "error_type", "model_not_found");
+        ir_error_meta_str(&e, "param", "model");
+        goto fail;
+    }
+    if (ir_routing_plan_build(g->model, &g->req, g->srv->health,
+                              ir_time_mono_ms(), ir_rand_unit, &g->plan,
+                              &e) != IR_OK)
+        goto fail;
+    img_start_job(g);
+    return;
+fail:
+    if (e.status == 0)
+        ir_error_set(&e, 400, "Invalid request parameters");
+    img_fail(g, &e);
+    ir_error_cleanup(&e);
+}
+
+void
+ir_api_images_handle(struct ir_server *srv, struct ir_exchange *x,
+                     enum ir_api_flavor flavor, ir_api_images_parse_fn *parse)
+{
+    struct img_gen *g = ir_calloc(1, sizeof *g);
+
+    if (g == NULL) {
+        ir_api_reply_status(x, 500, "server", "out of memory");
+        return;
+    }
+    g->srv = srv;
+    g->x = x;
+    g->flavor = flavor;
+    g->parse = parse;
+    g->start_ms = ir_time_mono_ms();
+    ir_request_init(&g->req);
+    ir_api_auth(srv, x, IR_AUTH_GENERATE, img_authed, g);
+}
+
+static void
+images_cb(struct ir_exchange *x, void *arg)
+{
+    ir_api_images_handle(arg, x, IR_API_OPENROUTER, ir_core_request_parse);
+}
+
+ir_err
+ir_api_images_install(struct ir_server *srv)
+{
+    ir_err err;
+
+    if ((err = ir_http_server_route(srv->http, "POST", "/api/v1/images",
+                                    images_cb, srv)) != IR_OK)
+        return err;
+    /* The OpenAI SDK's path under the OpenRouter base URL. */
+    return ir_http_server_route(srv->http, "POST",
+                                "/api/v1/images/generations", images_cb, srv);
+}
