@@ -21,6 +21,7 @@
 #include "routing/job.h"
 #include "routing/metrics.h"
 #include "routing/plan.h"
+#include "routing/refs.h"
 #include "server/http_server.h"
 #include "store/store.h"
 #include "util/buf.h"
@@ -39,6 +40,7 @@ struct img_gen {
     const struct ir_model *model;
     struct ir_plan plan;
     struct ir_job *job;
+    struct ir_refs_fetch *refs;   /* reference downloads in flight */
     char gen_id[64];
     int64_t created;
     int64_t start_ms;
@@ -98,6 +100,13 @@ img_abort_cb(struct ir_exchange *x, void *arg)
 
     (void)x;
     g->client_gone = true;
+    if (g->refs != NULL) {
+        ir_routing_refs_cancel(g->refs);
+        g->refs = NULL;
+        ir_exchange_reply(g->x, 499, NULL, NULL, 0);
+        img_free(g);
+        return;
+    }
     if (g->job != NULL) {
         struct ir_job *j = g->job;
 
@@ -393,6 +402,19 @@ img_start_job(struct img_gen *g)
 }
 
 static void
+img_refs_done(struct ir_error *err, void *arg)
+{
+    struct img_gen *g = arg;
+
+    g->refs = NULL;
+    if (err->status != 0) {
+        img_fail(g, err);
+        return;
+    }
+    img_start_job(g);
+}
+
+static void
 img_authed(struct ir_exchange *x, const struct ir_key *key, void *arg)
 {
     struct img_gen *g = arg;
@@ -424,6 +446,15 @@ img_authed(struct ir_exchange *x, const struct ir_key *key, void *arg)
                               ir_time_mono_ms(), ir_rand_unit, &g->plan,
                               &e) != IR_OK)
         goto fail;
+    if (ir_routing_refs_needed(&g->req, &g->plan)) {
+        if (ir_routing_refs_fetch(g->srv, &g->req, img_refs_done, g,
+                                  &g->refs) != IR_OK) {
+            ir_error_set(&e, 500, "could not fetch input_references");
+            goto fail;
+        }
+        ir_exchange_on_abort(g->x, img_abort_cb, g);
+        return;
+    }
     img_start_job(g);
     return;
 fail:

@@ -137,6 +137,10 @@ struct ir_provider {
     const char *default_key_env;
     const char *default_base_url_env;
     const char *default_base_url;
+    /* The provider fetches http(s) reference URLs itself. When false the
+     * router downloads them first (SSRF-guarded) and the adapter sees
+     * bytes in req->refs[i].bytes. */
+    bool ref_urls_ok;
 
     /* Build the first request. */
     ir_err (*build)(const struct ir_call *c, struct ir_http_req *out,
