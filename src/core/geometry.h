@@ -18,6 +18,7 @@
 #include "core/request.h"
 
 #define IR_GEOM_MAX_SIZES 32
+#define IR_GEOM_MAX_TIERS 8
 
 enum ir_geom_kind {
     IR_GEOM_SIZES,  /* a fixed list of WxH sizes (OpenAI, Recraft) */
@@ -40,6 +41,11 @@ struct ir_geom_profile {
     double min_aspect, max_aspect;    /* w/h bounds; 0 = no bound */
     char default_tier[8];             /* when the request names none */
     char default_aspect[8];           /* when the request names none */
+    /* Optional "tiers": the tiers the provider takes, used to name the
+     * tier of an explicit WxH size (for the provider and for tiered
+     * pricing). None = every tier in ir_core_request_resolutions. */
+    char tiers[IR_GEOM_MAX_TIERS][8];
+    size_t ntiers;
 };
 
 /* The outcome for one endpoint. */
@@ -64,6 +70,12 @@ double ir_core_geometry_aspect_value(const char *aspect);
 const char *ir_core_geometry_nearest_aspect(double a,
                                             const char *const *allowed,
                                             size_t nallowed);
+
+/* The smallest of the profile's tiers (all tiers when it lists none)
+ * whose budget, plus 10% for rounding, covers px pixels; the largest
+ * when none does. */
+const char *ir_core_geometry_tier_for_pixels(const struct ir_geom_profile *p,
+                                             long long px);
 
 /* Resolves the request against one endpoint. allowed_aspects is the
  * endpoint's aspect_ratio enum (NULL/0 when it declares none). Fails with
