@@ -138,7 +138,9 @@ void ir_store_free(struct ir_store *s);
 ir_err ir_store_sweep_start(struct ir_store *s, unsigned interval_s)
     IR_MUST_CHECK;
 
-/* A direct, blocking connection (CLI, tests). Migrates on open. */
+/* A direct, blocking connection (CLI, tests). Migrates on open. One
+ * thread at a time may use a connection; open one per thread. A SQLite
+ * path's missing parent directories are created. */
 ir_err ir_store_conn_open(const char *url, struct ir_store_conn **out,
                           struct ir_diag *d) IR_MUST_CHECK;
 void ir_store_conn_close(struct ir_store_conn *c);
