@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * tests/emulator/p_recraft.c - Recraft: POST /v1/images/generations (and
+ * /raster, /vector), Bearer. Model-specific size tables, `credits` in
+ * every answer, SVG from vector models, 401 as text/plain. Follows
+ * providers/sync-family.md section 5.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "files.h"
+#include "gen.h"
+#include "providers.h"
+#include "util.h"
+
+struct rc_size {
+    const char *ar;
+    int w, h;
+};
+
+static const struct rc_size rc_v3[] = {
+    { "1:1", 1024, 1024 }, { "2:1", 2048, 1024 }, { "1:2", 1024, 2048 },
+    { "3:2", 1536, 1024 }, { "2:3", 1024, 1536 }, { "4:3", 1365, 1024 },
+    { "3:4", 1024, 1365 }, { "5:4", 1280, 1024 }, { "4:5", 1024, 1280 },
+    { "16:9", 1820, 1024 }, { "9:16", 1024, 1820 }, { "14:10", 1434, 1024 },
+    { "10:14", 1024, 1434 }, { "10:6", 1707, 1024 }, { "6:10", 1024, 1707 },
+    { NULL, 0, 0 } };
+static const struct rc_size rc_v4[] = {
+    { "1:1", 1024, 1024 }, { "2:1", 1536, 768 }, { "1:2", 768, 1536 },
+    { "3:2", 1280, 832 }, { "2:3", 832, 1280 }, { "4:3", 1216, 896 },
+    { "3:4", 896, 1216 }, { "5:4", 1152, 896 }, { "4:5", 896, 1152 },
+    { "6:10", 832, 1344 }, { "14:10", 1280, 896 }, { "10:14", 896, 1280 },
+    { "16:9", 1344, 768 }, { "9:16", 768, 1344 }, { NULL, 0, 0 } };
+static const struct rc_size rc_pro[] = {
+    { "1:1", 2048, 2048 }, { "2:1", 3072, 1536 }, { "1:2", 1536, 3072 },
+    { "3:2", 2560, 1664 }, { "2:3", 1664, 2560 }, { "4:3", 2432, 1792 },
+    { "3:4", 1792, 2432 }, { "5:4", 2304, 1792 }, { "4:5", 1792, 2304 },
+    { "6:10", 1664, 2688 }, { "14:10", 2560, 1792 }, { "10:14", 1792, 2560 },
+    { "16:9", 2688, 1536 }, { "9:16", 1536, 2688 }, { NULL, 0, 0 } };
+
+static void
+rc_fail(struct emu_ctx *c, int status, const char *code, const char *msg)
+{
+    emu_reply_json(c, status, json_pack("{s:s, s:s}", "code", code,
+                                        "message", msg));
+}
+
+void
+emu_recraft_error(struct emu_ctx *c, int status, const char *msg,
+                  const char *code)
+{
+    if (status == 401) {
+        emu_reply_text(c, 401, "text/plain; charset=utf-8",
+                       msg ? msg : "request unauthorized");
+        return;
+    }
+    if (status == 404 && msg == NULL) {
+        emu_reply_text(c, 404, "text/plain; charset=utf-8",
+                       "404 page not found");
+        return;
+    }
+    rc_fail(c, status, code ? code : status == 429 ? "too_many_requests"
+            : status == 402 ? "not_enough_credits"
+            : status >= 500 ? "internal_error" : "invalid_request",
+            msg ? msg : status == 429 ? "Too many requests, please retry "
+            "later." : status >= 500 ? "Internal server error."
+            : "Invalid request.");
+}
+
+/* Credits (1000 = $1) per image, and the size table, per model. */
+static bool
+rc_model(const char *m, bool *vector, long *credits,
+         const struct rc_size **tab)
+{
+    char base[64];
+    size_t l;
+
+    snprintf(base, sizeof(base), "%s", m);
+    l = strlen(base);
+    *vector = false;
+    if (l > 7 && strcmp(base + l - 7, "_vector") == 0) {
+        *vector = true;
+        base[l - 7] = '\0';
+    } else if (l > 7 && strcmp(base + l - 7, "_raster") == 0) {
+        base[l - 7] = '\0';
+    }
+    *tab = rc_v4;
+    if (strcmp(base, "recraftv2") == 0) {
+        *credits = *vector ? 44 : 22;
+        *tab = rc_v3;
+    } else if (strcmp(base, "recraftv3") == 0) {
+        *credits = *vector ? 80 : 40;
+        *tab = rc_v3;
+    } else if (strcmp(base, "recraftv4") == 0 ||
+               strcmp(base, "recraftv4_styles") == 0) {
+        *credits = *vector ? 80 : 40;
+    } else if (strcmp(base, "recraftv4_pro") == 0 ||
+               strcmp(base, "recraftv4_styles_pro") == 0) {
+        *credits = *vector ? 300 : 250;
+        *tab = *vector ? rc_v4 : rc_pro;
+    } else if (strcmp(base, "recraftv4_1") == 0 ||
+               strcmp(base, "recraftv4_1_utility") == 0) {
+        *credits = *vector ? 80 : 35;
+    } else if (strcmp(base, "recraftv4_1_pro") == 0 ||
+               strcmp(base, "recraftv4_1_utility_pro") == 0) {
+        *credits = *vector ? 300 : 210;
+        *tab = *vector ? rc_v4 : rc_pro;
+    } else if (strcmp(base, "recraftv4_1_flash") == 0 && !*vector) {
+        *credits = 7;
+    } else {
+        return false;
+    }
+    return true;
+}
+
+static const struct rc_size *
+rc_find_size(const struct rc_size *tab, const char *s)
+{
+    int w, h;
+
+    for (; tab->ar != NULL; tab++) {
+        if (strcmp(tab->ar, s) == 0)
+            return tab;
+        if (emu_parse_wxh(s, &w, &h) && w == tab->w && h == tab->h)
+            return tab;
+    }
+    return NULL;
+}
+
+static void
+rc_run(struct emu_ctx *c, const char *only)
+{
+    static const char *const families[] = { "any", "realistic_image",
+        "digital_illustration", "vector_illustration", "icon",
+        "logo_raster", NULL };
+    const char *model, *prompt, *size, *style, *rf, *fmt;
+    const struct rc_size *tab, *sz;
+    json_t *v, *data;              /* v borrowed, data owned */
+    bool vector;
+    long credits, n = 1, i;
+    char msg[256];
+
+    if (!json_is_object(c->json)) {
+        rc_fail(c, 400, "invalid_json", "Request body must be JSON.");
+        return;
+    }
+    model = json_string_value(json_object_get(c->json, "model"));
+    prompt = json_string_value(json_object_get(c->json, "prompt"));
+    if (model == NULL)
+        model = "recraftv4_1";
+    if (!rc_model(model, &vector, &credits, &tab)) {
+        snprintf(msg, sizeof(msg), "Unknown model: %s", model);
+        rc_fail(c, 400, "invalid_model", msg);
+        return;
+    }
+    if (prompt == NULL || *prompt == '\0' ||
+        strlen(prompt) > (tab == rc_v3 ? 1000u : 10000u)) {
+        rc_fail(c, 400, "invalid_prompt", "Prompt is empty or too long.");
+        return;
+    }
+    style = json_string_value(json_object_get(c->json, "style"));
+    if (style != NULL && strcmp(style, "vector_illustration") == 0)
+        vector = vector || tab == rc_v3;
+    if (style != NULL && emu_str_in(style, families) &&
+        ((strcmp(style, "icon") == 0 && strcmp(model, "recraftv2") != 0) ||
+         (strcmp(style, "logo_raster") == 0 &&
+          strcmp(model, "recraftv3") != 0))) {
+        snprintf(msg, sizeof(msg), "Style %s is not supported by model %s",
+                 style, model);
+        rc_fail(c, 400, "invalid_style", msg);
+        return;
+    }
+    if ((only != NULL && strcmp(only, "vector") == 0 && !vector) ||
+        (only != NULL && strcmp(only, "raster") == 0 && vector)) {
+        rc_fail(c, 400, "invalid_model", "Model output type does not match "
+                "the endpoint.");
+        return;
+    }
+    size = json_string_value(json_object_get(c->json, "size"));
+    sz = rc_find_size(tab, size ? size : "1:1");
+    if (sz == NULL) {
+        snprintf(msg, sizeof(msg), "Image size %s is not supported for "
+                 "model %s", size ? size : "", model);
+        rc_fail(c, 400, "invalid_image_size", msg);
+        return;
+    }
+    v = json_object_get(c->json, "n");
+    if (v != NULL && (!json_is_integer(v) || json_integer_value(v) < 1 ||
+                      json_integer_value(v) > 6)) {
+        rc_fail(c, 400, "invalid_n", "n must be between 1 and 6.");
+        return;
+    }
+    if (v != NULL)
+        n = (long)json_integer_value(v);
+    rf = json_string_value(json_object_get(c->json, "response_format"));
+    fmt = json_string_value(json_object_get(c->json, "image_format"));
+    if (rf == NULL)
+        rf = "url";
+    if (fmt == NULL)
+        fmt = "webp";
+    if ((strcmp(rf, "url") != 0 && strcmp(rf, "b64_json") != 0) ||
+        (strcmp(fmt, "webp") != 0 && strcmp(fmt, "png") != 0)) {
+        rc_fail(c, 400, "invalid_request", "Invalid response_format or "
+                "image_format.");
+        return;
+    }
+    if (emu_action_policy(c) != 0) {
+        rc_fail(c, 400, "prompt_is_improper", "Your prompt was blocked by "
+                "our content filter. Please rephrase it.");
+        return;
+    }
+    v = json_object_get(c->json, "random_seed");
+    data = json_array();
+    for (i = 0; i < n && !emu_action_bool(c, "ok_without_image"); i++) {
+        struct emu_image img;
+        json_t *item;
+        char id[37];
+        if (!emu_gen_image(c, sz->w, sz->h, vector ? "svg" : fmt,
+                           emu_gen_seed(c, prompt, json_is_integer(v),
+                                        json_integer_value(v), (int)i),
+                           false, &img)) {
+            json_decref(data);
+            return;
+        }
+        emu_uuid(id);
+        item = json_pack("{s:s}", "image_id", id);
+        if (strcmp(rf, "url") == 0) {
+            char url[512];
+            emu_files_put(c->emu->files, c, &img, 86400, url, sizeof(url));
+            json_object_set_new(item, "url", json_string(url));
+        } else {
+            char *b64 = emu_gen_b64(&img);
+            json_object_set_new(item, "b64_json", json_string(b64 ? b64
+                                                                  : ""));
+            free(b64);
+        }
+        emu_image_cleanup(&img);
+        json_array_append_new(data, item);
+    }
+    emu_reply_json(c, 200, json_pack("{s:I, s:I, s:o}", "created",
+                   (json_int_t)time(NULL), "credits",
+                   (json_int_t)(credits * (long)json_array_size(data)),
+                   "data", data));
+}
+
+void
+emu_recraft_handle(struct emu_ctx *c)
+{
+    bool post = evhttp_request_get_command(c->req) == EVHTTP_REQ_POST;
+
+    if (strncmp(c->path, "/delivery/", 10) == 0) {
+        emu_files_serve(c->emu->files, c);
+        return;
+    }
+    if (!emu_key_ok(c, EMU_P_RECRAFT, emu_bearer(c))) {
+        emu_recraft_error(c, 401, NULL, NULL);
+        return;
+    }
+    if (post && strcmp(c->path, "/v1/images/generations") == 0)
+        rc_run(c, NULL);
+    else if (post && strcmp(c->path, "/v1/images/generations/raster") == 0)
+        rc_run(c, "raster");
+    else if (post && strcmp(c->path, "/v1/images/generations/vector") == 0)
+        rc_run(c, "vector");
+    else
+        emu_recraft_error(c, 404, NULL, NULL);
+}
