@@ -31,6 +31,10 @@ void ir_image_shutdown(void);
 /* Format from magic bytes; IR_FORMAT_UNSET when unknown. SVG is
  * recognised by an <svg or <?xml prefix. */
 enum ir_format ir_image_sniff(const void *bytes, size_t len);
+/* Media type from magic bytes, also for formats enum ir_format lacks
+ * ("image/gif", "image/heic", "image/avif", "image/heif"); NULL when
+ * unknown. */
+const char *ir_image_sniff_media_type(const void *bytes, size_t len);
 /* "image/png" etc.; NULL for IR_FORMAT_UNSET. */
 const char *ir_image_media_type(enum ir_format f);
 /* From a media type or extension-like name ("image/jpeg", "jpg"). */
