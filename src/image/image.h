@@ -50,7 +50,10 @@ ir_err ir_image_encode(const struct ir_pixels *px, enum ir_format fmt,
                        int compression, unsigned char **out, size_t *len,
                        struct ir_diag *d) IR_MUST_CHECK;
 
-/* Decodes to 8-bit RGB/RGBA pixels. max_pixels guards against bombs. */
+/* Decodes to 8-bit RGB/RGBA pixels. max_pixels (<= 0: IR_MAX_PIXELS)
+ * is checked on the header, before any pixel is decoded: IR_ETOOBIG.
+ * Input SVG is never rasterised (IR_EUNSUPPORTED), nor are formats other
+ * than png, jpeg, webp, gif and heif/avif. Truncated input fails. */
 ir_err ir_image_decode(const void *bytes, size_t len, long long max_pixels,
                        struct ir_pixels *out, struct ir_diag *d)
     IR_MUST_CHECK;
@@ -61,7 +64,8 @@ ir_err ir_image_transcode(const void *bytes, size_t len, enum ir_format to,
                           int compression, bool opaque, unsigned char **out,
                           size_t *outlen, struct ir_diag *d) IR_MUST_CHECK;
 
-/* Up to max dominant colours of an image, most common first. */
+/* Up to max dominant colours of an image, most common first; nearly
+ * transparent pixels do not count (*count may be 0). */
 ir_err ir_image_palette(const void *bytes, size_t len, uint8_t (*rgb)[3],
                         size_t max, size_t *count, struct ir_diag *d)
     IR_MUST_CHECK;
