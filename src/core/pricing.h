@@ -58,6 +58,11 @@ ir_err ir_core_pricing_estimate(const json_t *pricing, const json_t *config,
                                 const struct ir_geom_target *geom, int n,
                                 struct ir_cost *out) IR_MUST_CHECK;
 
+/* Checks a pricing array (for the catalog loader): known billables and
+ * units, cost_usd a finite number from 0 to 1e6. */
+ir_err ir_core_pricing_validate(const json_t *pricing, struct ir_diag *d)
+    IR_MUST_CHECK;
+
 /* nanos -> USD double for JSON (exact to 1e-9 for amounts < $9e6). */
 double ir_core_pricing_usd(int64_t nanos);
 
