@@ -25,6 +25,12 @@ struct ir_cap_reject {
     char param[32];     /* "resolution" */
     char value[64];     /* "4K" (counts for ranges: "11") */
     char accepted[256]; /* "512, 1K, 2K" or "1-10" */
+    /* The same, structured, so several rejections can be merged. */
+    bool is_range;      /* accepted is min..max, not a list */
+    long long min, max; /* when is_range */
+    const json_t *values; /* borrowed enum values array, when !is_range */
+    const char *model_id; /* borrowed from the endpoint */
+    const char *provider; /* borrowed: the endpoint's provider tag/slug */
 };
 
 /* True when ep can serve req. When it cannot, *why says which parameter. */
