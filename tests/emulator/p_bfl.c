@@ -410,14 +410,18 @@ void
 emu_bfl_handle(struct emu_ctx *c)
 {
     enum evhttp_cmd_type cmd = evhttp_request_get_command(c->req);
+    const char *key;
     size_t i;
 
     if (strncmp(c->path, "/delivery/", 10) == 0) {
         emu_files_serve(c->emu->files, c);
         return;
     }
-    if (!emu_key_ok(c, EMU_P_BFL, emu_req_header(c, "x-key"))) {
-        emu_bfl_error(c, 401, NULL, NULL);
+    key = emu_req_header(c, "x-key");
+    if (!emu_key_ok(c, EMU_P_BFL, key)) {
+        /* FastAPI's key header check: 403, not 401. */
+        emu_bfl_error(c, 403, key == NULL ? "Not authenticated"
+                      : "Not authenticated - Invalid Authentication", NULL);
         return;
     }
     if (cmd == EVHTTP_REQ_GET && strcmp(c->path, "/v1/get_result") == 0) {
