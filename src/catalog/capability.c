@@ -63,6 +63,24 @@ ir_catalog_capability_declared(const struct ir_endpoint *ep,
     return cap_desc(ep, param) != NULL;
 }
 
+size_t
+ir_catalog_capability_enum(const struct ir_endpoint *ep, const char *param,
+                           const char **out, size_t max)
+{
+    const json_t *desc = cap_desc(ep, param), *v; /* borrowed */
+    size_t i, n = 0;
+
+    if (desc == NULL || strcmp(cap_type(desc), "enum") != 0)
+        return 0;
+    json_array_foreach(json_object_get(desc, "values"), i, v) {
+        if (n == max)
+            break;
+        if (json_is_string(v))
+            out[n++] = json_string_value(v);
+    }
+    return n;
+}
+
 /* "512, 1K, 2K" from an enum's values. */
 static void
 cap_join(const json_t *values, char *buf, size_t size)

@@ -42,6 +42,14 @@ bool ir_catalog_capability_check(const struct ir_request *req,
 bool ir_catalog_capability_declared(const struct ir_endpoint *ep,
                                     const char *param);
 
+/* The string values of param's enum descriptor, borrowed from the
+ * catalog, into out[0..max); how many were stored (0 when the parameter is
+ * undeclared or not an enum). For example the endpoint's aspect_ratio
+ * list, which ir_core_geometry_resolve clamps to. */
+size_t ir_catalog_capability_enum(const struct ir_endpoint *ep,
+                                  const char *param, const char **out,
+                                  size_t max);
+
 /* The 400 for "no endpoint can serve these parameters": names the
  * parameter(s), the values received and the union of what would work. */
 void ir_catalog_capability_error(const struct ir_cap_reject *whys,

@@ -235,6 +235,26 @@ test_declared(void **state)
     assert_false(ir_catalog_capability_declared(&ep, "n"));
 }
 
+static void
+test_enum_values(void **state)
+{
+    struct ir_endpoint ep;
+    const char *vals[8];
+
+    (void)state;
+    ep_init(&ep, MODEL, "openai", SP_OPENAI);
+    assert_int_equal(ir_catalog_capability_enum(&ep, "aspect_ratio", vals, 8),
+                     4);
+    assert_string_equal(vals[1], "3:2");
+    assert_string_equal(vals[3], "auto");
+    assert_int_equal(ir_catalog_capability_enum(&ep, "aspect_ratio", vals, 2),
+                     2);
+    assert_int_equal(ir_catalog_capability_enum(&ep, "n", vals, 8), 0);
+    assert_int_equal(ir_catalog_capability_enum(&ep, "seed", vals, 8), 0);
+    assert_int_equal(ir_catalog_capability_enum(NULL, "n", vals, 8), 0);
+    ep_cleanup(&ep);
+}
+
 /* Rejections from endpoints with the given descriptors for one request. */
 static size_t
 rejections(const char *fields, const char *const *sps, size_t n,
@@ -448,6 +468,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_check_table),
         cmocka_unit_test(test_declared),
+        cmocka_unit_test(test_enum_values),
         cmocka_unit_test(test_error_one_param),
         cmocka_unit_test(test_error_ranges),
         cmocka_unit_test(test_error_several_params),
