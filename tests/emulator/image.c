@@ -149,7 +149,7 @@ emu_image_make(int w, int h, const char *fmt, uint32_t seed, bool alpha,
     if (fmt == NULL)
         fmt = "png";
     if (tiny) {
-        w = h = 32;
+        w = h = 24;
         seed = 1;
     }
     if (w < 1 || h < 1 || w > 16384 || h > 16384)

@@ -18,7 +18,7 @@ struct emu_image {
 };
 
 /* fmt: png, jpeg (or jpg), webp, svg. tiny: ignore w/h and return a fixed
- * 32x32 image of that format. alpha: a translucent image (png/webp). */
+ * 24x24 image of that format (about 1 KB). alpha: a translucent image (png/webp). */
 bool emu_image_make(int w, int h, const char *fmt, uint32_t seed,
                     bool alpha, bool tiny, struct emu_image *out);
 void emu_image_cleanup(struct emu_image *img);

@@ -594,7 +594,8 @@ test_faults(void)
         resp_free(&r);
     }
     CHECK(stats_int("scripts_pending") == 1, "xai script left");
-    http("DELETE", "/_emu/scripts", NULL, NULL, NULL, 0);
+    r = http("DELETE", "/_emu/scripts", NULL, NULL, NULL, 0);
+    resp_free(&r);
 
     /* Client gives up on a hanging / dripping answer: recorded fast. */
     aborted = stats_int("aborted");
@@ -616,7 +617,8 @@ test_record(void)
 {
     struct resp r;
 
-    http("DELETE", "/_emu/requests", NULL, NULL, NULL, 0);
+    r = http("DELETE", "/_emu/requests", NULL, NULL, NULL, 0);
+    resp_free(&r);
     r = post("/v1/images/generations", AUTH_OAI, "{\"model\":\"gpt-image-1\","
              "\"prompt\":\"recorded\",\"quality\":\"low\"}");
     resp_free(&r);
