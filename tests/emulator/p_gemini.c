@@ -232,16 +232,21 @@ gem_parse_path(struct emu_ctx *c, struct gem *g)
     return true;
 }
 
-/* Pixel size for aspectRatio x imageSize (Google's 1K table, scaled). */
+/* Pixel size for aspectRatio x imageSize: Google's 1K tables (Gemini 2.5
+ * and Gemini 3 differ slightly), scaled x0.5 / x2 / x4. */
 static bool
 gem_dims(struct gem *g)
 {
-    static const struct { const char *ar; int w, h; } t[] = {
-        { "1:1", 1024, 1024 }, { "2:3", 832, 1248 }, { "3:2", 1248, 832 },
-        { "3:4", 864, 1184 }, { "4:3", 1184, 864 }, { "4:5", 896, 1152 },
-        { "5:4", 1152, 896 }, { "9:16", 768, 1344 }, { "16:9", 1344, 768 },
-        { "21:9", 1536, 672 }, { "1:4", 512, 2048 }, { "4:1", 2048, 512 },
-        { "1:8", 384, 3072 }, { "8:1", 3072, 384 } };
+    static const struct { const char *ar; int w, h, w3, h3; } t[] = {
+        { "1:1", 1024, 1024, 1024, 1024 }, { "2:3", 832, 1248, 848, 1264 },
+        { "3:2", 1248, 832, 1264, 848 }, { "3:4", 864, 1184, 896, 1200 },
+        { "4:3", 1184, 864, 1200, 896 }, { "4:5", 896, 1152, 928, 1152 },
+        { "5:4", 1152, 896, 1152, 928 }, { "9:16", 768, 1344, 768, 1376 },
+        { "16:9", 1344, 768, 1376, 768 }, { "21:9", 1536, 672, 1584, 672 },
+        { "1:4", 512, 2048, 512, 2048 }, { "4:1", 2048, 512, 2048, 512 },
+        { "1:8", 384, 3072, 384, 3072 }, { "8:1", 3072, 384, 3072, 384 } };
+    bool v3 = strstr(g->model, "2.5") == NULL &&
+              strstr(g->model, "2.0") == NULL;
     double mul = 1;
     size_t i;
 
@@ -255,8 +260,8 @@ gem_dims(struct gem *g)
         return false;
     for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
         if (strcmp(t[i].ar, g->aspect) == 0) {
-            g->w = (int)(t[i].w * mul);
-            g->h = (int)(t[i].h * mul);
+            g->w = (int)((v3 ? t[i].w3 : t[i].w) * mul);
+            g->h = (int)((v3 ? t[i].h3 : t[i].h) * mul);
             return true;
         }
     }

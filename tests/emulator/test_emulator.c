@@ -222,6 +222,11 @@ test_gemini(void)
                                           "candidatesTokenCount")) == 1290,
           "gemini usage");
     resp_free(&r);
+    r = http("POST", "/gemini/v1beta/models/gemini-3-pro-image-preview:"
+             "generateContent", h, body, NULL, 0);
+    b64 = jstr(r.json, "candidates.0.content.parts.1.inlineData.data");
+    check_image(b64, strlen(b64), true, 1376, 768, "png", "gemini-3");
+    resp_free(&r);
     r = http("POST", url, bad, body, NULL, 0);
     CHECK(r.status == 400 && strcmp(jstr(r.json, "error.details.0.reason"),
                                     "API_KEY_INVALID") == 0,
