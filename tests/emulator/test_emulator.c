@@ -3,7 +3,7 @@
  * free port and check each provider's wire format through libcurl: a
  * success with a real image of the asked size, an auth failure, scripted
  * faults, BFL polling, SSE framing, Vertex's JWT exchange and the
- * /_emu/ record. Usage: test_emulator path/to/ir-emulator
+ * /_emu/ record. Usage: ir-emulator-test path/to/ir-emulator
  */
 #include <signal.h>
 #include <stdio.h>
@@ -611,7 +611,7 @@ test_faults(void)
     script("{\"action\":{\"drip_ms\":500}}");
     r = http("POST", u, (const char *[]){ AUTH_OAI, NULL }, gen, NULL, 300);
     resp_free(&r);
-    usleep(300 * 1000);
+    usleep(600 * 1000);
     CHECK(stats_int("aborted") == aborted + 2, "aborts recorded");
     CHECK(stats_int("aborts.0.after_ms") < 1000, "abort noticed in time");
     CHECK(stats_int("in_flight") == 0, "nothing left in flight");
