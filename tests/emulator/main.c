@@ -28,6 +28,8 @@
 static void usage(FILE *f);
 static EVP_PKEY *main_load_key(const char *path);
 static void main_signal_cb(evutil_socket_t sig, short what, void *arg);
+static int main_args(int argc, char **argv, struct emu_config *cfg,
+                     const char **bind_addr);
 
 static void
 usage(FILE *f)
@@ -87,8 +89,10 @@ main_signal_cb(evutil_socket_t sig, short what, void *arg)
     event_base_loopbreak(arg);
 }
 
-int
-main(int argc, char **argv)
+/* Fills cfg from the command line: -1 to go on, else an exit status. */
+static int
+main_args(int argc, char **argv, struct emu_config *cfg,
+          const char **bind_addr)
 {
     static const struct option opts[] = {
         { "port", required_argument, NULL, 'p' },
@@ -112,43 +116,36 @@ main(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    struct emu e;
-    const char *bind_addr = "127.0.0.1";
-    struct evhttp_bound_socket *bs;
-    struct sockaddr_in sin;
-    socklen_t slen = sizeof(sin);
-    struct event *sigint, *sigterm;
     int opt, i;
 
-    memset(&e, 0, sizeof(e));
-    e.cfg.bfl_pending = 1;
+    cfg->bfl_pending = 1;
     while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (opt) {
-        case 'p': e.cfg.port = atoi(optarg); break;
-        case 'b': bind_addr = optarg; break;
+        case 'p': cfg->port = atoi(optarg); break;
+        case 'b': *bind_addr = optarg; break;
         case 'k':
             for (i = 1; i < EMU_P_COUNT; i++) {
-                if (e.cfg.keys[i] == NULL)
-                    e.cfg.keys[i] = optarg;
+                if (cfg->keys[i] == NULL)
+                    cfg->keys[i] = optarg;
             }
             break;
         case 'V':
-            e.cfg.vertex_key = main_load_key(optarg);
-            if (e.cfg.vertex_key == NULL) {
+            cfg->vertex_key = main_load_key(optarg);
+            if (cfg->vertex_key == NULL) {
                 fprintf(stderr, "ir-emulator: cannot read key %s\n", optarg);
                 return 2;
             }
             break;
-        case 'E': e.cfg.vertex_email = optarg; break;
-        case 'P': e.cfg.bfl_pending = atoi(optarg); break;
-        case 't': e.cfg.tiny = true; break;
-        case 'D': e.cfg.openai_sse_done = true; break;
-        case 'R': e.cfg.openai_reject_response_format = true; break;
-        case 'q': e.cfg.quiet = true; break;
+        case 'E': cfg->vertex_email = optarg; break;
+        case 'P': cfg->bfl_pending = atoi(optarg); break;
+        case 't': cfg->tiny = true; break;
+        case 'D': cfg->openai_sse_done = true; break;
+        case 'R': cfg->openai_reject_response_format = true; break;
+        case 'q': cfg->quiet = true; break;
         case 'h': usage(stdout); return 0;
         default:
             if (opt > 1000 && opt < 1000 + EMU_P_COUNT) {
-                e.cfg.keys[opt - 1000] = optarg;
+                cfg->keys[opt - 1000] = optarg;
                 break;
             }
             usage(stderr);
@@ -156,7 +153,24 @@ main(int argc, char **argv)
         }
     }
     /* The OAuth exchange has no key of its own. */
-    e.cfg.keys[EMU_P_OAUTH] = NULL;
+    cfg->keys[EMU_P_OAUTH] = NULL;
+    return -1;
+}
+
+int
+main(int argc, char **argv)
+{
+    struct emu e;
+    const char *bind_addr = "127.0.0.1";
+    struct evhttp_bound_socket *bs;
+    struct sockaddr_in sin;
+    socklen_t slen = sizeof(sin);
+    struct event *sigint, *sigterm;
+    int opt;
+
+    memset(&e, 0, sizeof(e));
+    if ((opt = main_args(argc, argv, &e.cfg, &bind_addr)) >= 0)
+        return opt;
     signal(SIGPIPE, SIG_IGN);
     if (VIPS_INIT(argv[0]) != 0) {
         fprintf(stderr, "ir-emulator: vips init failed\n");

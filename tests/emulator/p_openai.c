@@ -362,33 +362,20 @@ oai_size(struct emu_ctx *c, struct oai *o)
     return true;
 }
 
+/* Resolve the model (body, Azure deployment, or the SDK's defaults) and
+ * the model family flags. */
 static bool
-oai_validate(struct emu_ctx *c, struct oai *o)
+oai_model(struct emu_ctx *c, struct oai *o)
 {
-    static const char *const q_gpt[] = { "auto", "high", "medium", "low",
-                                         NULL };
-    static const char *const q_edit[] = { "standard", "low", "medium",
-                                          "high", "auto", NULL };
-    static const char *const q_d3[] = { "standard", "hd", NULL };
-    static const char *const q_d2[] = { "standard", NULL };
-    static const char *const bg[] = { "transparent", "opaque", "auto", NULL };
-    static const char *const fmt[] = { "png", "jpeg", "webp", NULL };
-    static const char *const mod[] = { "auto", "low", NULL };
-    static const char *const rf[] = { "url", "b64_json", NULL };
-    static const char *const style[] = { "vivid", "natural", NULL };
-    static const char *const fid[] = { "high", "low", NULL };
     json_t *p = o->params, *v;     /* borrowed */
-    const char *key, *ignore = NULL;
-    long comp = 100, maxlen;
 
-    json_object_foreach(p, key, v) {
-        if (!emu_str_in(key, o->edits ? oai_edit_params : oai_gen_params)) {
-            oai_fail(c, 400, "invalid_request_error", key,
-                     "unknown_parameter", "Unknown parameter: '%s'.", key);
-            return false;
-        }
-    }
     v = json_object_get(p, "model");
+    if (v != NULL && !json_is_null(v) && !json_is_string(v)) {
+        oai_fail(c, 400, "invalid_request_error", "model", "invalid_type",
+                 "Invalid type for 'model': expected a string, but got "
+                 "another type instead.");
+        return false;
+    }
     if (v != NULL && !json_is_null(v)) {
         o->model = json_string_value(v);
         if (!o->azure && !emu_str_in(o->model, oai_models)) {
@@ -419,7 +406,16 @@ oai_validate(struct emu_ctx *c, struct oai *o)
                  "'gpt-image-1.5', and 'gpt-image-2'.");
         return false;
     }
-    o->prompt = json_string_value(json_object_get(p, "prompt"));
+    return true;
+}
+
+/* prompt (required, length per model) and the edit's reference count. */
+static bool
+oai_prompt(struct emu_ctx *c, struct oai *o)
+{
+    long maxlen;
+
+    o->prompt = json_string_value(json_object_get(o->params, "prompt"));
     if (o->prompt == NULL) {
         oai_fail(c, 400, "invalid_request_error", "prompt",
                  "missing_required_parameter",
@@ -447,6 +443,39 @@ oai_validate(struct emu_ctx *c, struct oai *o)
                  o->dalle2 ? 1 : 16);
         return false;
     }
+    return true;
+}
+
+static bool
+oai_validate(struct emu_ctx *c, struct oai *o)
+{
+    static const char *const q_gpt[] = { "auto", "high", "medium", "low",
+                                         NULL };
+    static const char *const q_edit[] = { "standard", "low", "medium",
+                                          "high", "auto", NULL };
+    static const char *const q_d3[] = { "standard", "hd", NULL };
+    static const char *const q_d2[] = { "standard", NULL };
+    static const char *const bg[] = { "transparent", "opaque", "auto", NULL };
+    static const char *const fmt[] = { "png", "jpeg", "webp", NULL };
+    static const char *const mod[] = { "auto", "low", NULL };
+    static const char *const rf[] = { "url", "b64_json", NULL };
+    static const char *const style[] = { "vivid", "natural", NULL };
+    static const char *const fid[] = { "high", "low", NULL };
+    json_t *p = o->params, *v;     /* borrowed */
+    const char *key, *ignore = NULL;
+    long comp = 100;
+
+    json_object_foreach(p, key, v) {
+        if (!emu_str_in(key, o->edits ? oai_edit_params : oai_gen_params)) {
+            oai_fail(c, 400, "invalid_request_error", key,
+                     "unknown_parameter", "Unknown parameter: '%s'.", key);
+            return false;
+        }
+    }
+    if (!oai_model(c, o))
+        return false;
+    if (!oai_prompt(c, o))
+        return false;
     o->n = 1;
     o->quality = o->gpt ? "auto" : "standard";
     o->background = "auto";

@@ -128,96 +128,113 @@ rc_find_size(const struct rc_size *tab, const char *s)
     return NULL;
 }
 
-static void
-rc_run(struct emu_ctx *c, const char *only)
+struct rc_req {
+    const char *model, *prompt, *rf, *fmt;
+    const struct rc_size *tab, *sz;
+    bool vector;
+    long credits, n;
+};
+
+static bool
+rc_validate_model(struct emu_ctx *c, const char *only, struct rc_req *q)
 {
     static const char *const families[] = { "any", "realistic_image",
         "digital_illustration", "vector_illustration", "icon",
         "logo_raster", NULL };
-    const char *model, *prompt, *size, *style, *rf, *fmt;
-    const struct rc_size *tab, *sz;
-    json_t *v, *data;              /* v borrowed, data owned */
-    bool vector;
-    long credits, n = 1, i;
+    const char *style;
+    char msg[256];
+
+    q->model = json_string_value(json_object_get(c->json, "model"));
+    q->prompt = json_string_value(json_object_get(c->json, "prompt"));
+    if (q->model == NULL)
+        q->model = "recraftv4_1";
+    if (!rc_model(q->model, &q->vector, &q->credits, &q->tab)) {
+        snprintf(msg, sizeof(msg), "Unknown model: %s", q->model);
+        rc_fail(c, 400, "invalid_model", msg);
+        return false;
+    }
+    if (q->prompt == NULL || *q->prompt == '\0' ||
+        strlen(q->prompt) > (q->tab == rc_v3 ? 1000u : 10000u)) {
+        rc_fail(c, 400, "invalid_prompt", "Prompt is empty or too long.");
+        return false;
+    }
+    style = json_string_value(json_object_get(c->json, "style"));
+    if (style != NULL && strcmp(style, "vector_illustration") == 0)
+        q->vector = q->vector || q->tab == rc_v3;
+    if (style != NULL && emu_str_in(style, families) &&
+        ((strcmp(style, "icon") == 0 && strcmp(q->model, "recraftv2") != 0)
+         || (strcmp(style, "logo_raster") == 0 &&
+             strcmp(q->model, "recraftv3") != 0))) {
+        snprintf(msg, sizeof(msg), "Style %s is not supported by model %s",
+                 style, q->model);
+        rc_fail(c, 400, "invalid_style", msg);
+        return false;
+    }
+    if ((only != NULL && strcmp(only, "vector") == 0 && !q->vector) ||
+        (only != NULL && strcmp(only, "raster") == 0 && q->vector)) {
+        rc_fail(c, 400, "invalid_model", "Model output type does not match "
+                "the endpoint.");
+        return false;
+    }
+    return true;
+}
+
+static bool
+rc_validate(struct emu_ctx *c, const char *only, struct rc_req *q)
+{
+    const char *size;
+    json_t *v;                     /* borrowed */
     char msg[256];
 
     if (!json_is_object(c->json)) {
         rc_fail(c, 400, "invalid_json", "Request body must be JSON.");
-        return;
+        return false;
     }
-    model = json_string_value(json_object_get(c->json, "model"));
-    prompt = json_string_value(json_object_get(c->json, "prompt"));
-    if (model == NULL)
-        model = "recraftv4_1";
-    if (!rc_model(model, &vector, &credits, &tab)) {
-        snprintf(msg, sizeof(msg), "Unknown model: %s", model);
-        rc_fail(c, 400, "invalid_model", msg);
-        return;
-    }
-    if (prompt == NULL || *prompt == '\0' ||
-        strlen(prompt) > (tab == rc_v3 ? 1000u : 10000u)) {
-        rc_fail(c, 400, "invalid_prompt", "Prompt is empty or too long.");
-        return;
-    }
-    style = json_string_value(json_object_get(c->json, "style"));
-    if (style != NULL && strcmp(style, "vector_illustration") == 0)
-        vector = vector || tab == rc_v3;
-    if (style != NULL && emu_str_in(style, families) &&
-        ((strcmp(style, "icon") == 0 && strcmp(model, "recraftv2") != 0) ||
-         (strcmp(style, "logo_raster") == 0 &&
-          strcmp(model, "recraftv3") != 0))) {
-        snprintf(msg, sizeof(msg), "Style %s is not supported by model %s",
-                 style, model);
-        rc_fail(c, 400, "invalid_style", msg);
-        return;
-    }
-    if ((only != NULL && strcmp(only, "vector") == 0 && !vector) ||
-        (only != NULL && strcmp(only, "raster") == 0 && vector)) {
-        rc_fail(c, 400, "invalid_model", "Model output type does not match "
-                "the endpoint.");
-        return;
-    }
+    if (!rc_validate_model(c, only, q))
+        return false;
     size = json_string_value(json_object_get(c->json, "size"));
-    sz = rc_find_size(tab, size ? size : "1:1");
-    if (sz == NULL) {
+    q->sz = rc_find_size(q->tab, size ? size : "1:1");
+    if (q->sz == NULL) {
         snprintf(msg, sizeof(msg), "Image size %s is not supported for "
-                 "model %s", size ? size : "", model);
+                 "model %s", size ? size : "", q->model);
         rc_fail(c, 400, "invalid_image_size", msg);
-        return;
+        return false;
     }
     v = json_object_get(c->json, "n");
     if (v != NULL && (!json_is_integer(v) || json_integer_value(v) < 1 ||
                       json_integer_value(v) > 6)) {
         rc_fail(c, 400, "invalid_n", "n must be between 1 and 6.");
-        return;
+        return false;
     }
-    if (v != NULL)
-        n = (long)json_integer_value(v);
-    rf = json_string_value(json_object_get(c->json, "response_format"));
-    fmt = json_string_value(json_object_get(c->json, "image_format"));
-    if (rf == NULL)
-        rf = "url";
-    if (fmt == NULL)
-        fmt = "webp";
-    if ((strcmp(rf, "url") != 0 && strcmp(rf, "b64_json") != 0) ||
-        (strcmp(fmt, "webp") != 0 && strcmp(fmt, "png") != 0)) {
+    q->n = v != NULL ? (long)json_integer_value(v) : 1;
+    q->rf = json_string_value(json_object_get(c->json, "response_format"));
+    q->fmt = json_string_value(json_object_get(c->json, "image_format"));
+    if (q->rf == NULL)
+        q->rf = "url";
+    if (q->fmt == NULL)
+        q->fmt = "webp";
+    if ((strcmp(q->rf, "url") != 0 && strcmp(q->rf, "b64_json") != 0) ||
+        (strcmp(q->fmt, "webp") != 0 && strcmp(q->fmt, "png") != 0)) {
         rc_fail(c, 400, "invalid_request", "Invalid response_format or "
                 "image_format.");
-        return;
+        return false;
     }
-    if (emu_action_policy(c) != 0) {
-        rc_fail(c, 400, "prompt_is_improper", "Your prompt was blocked by "
-                "our content filter. Please rephrase it.");
-        return;
-    }
-    v = json_object_get(c->json, "random_seed");
-    data = json_array();
-    for (i = 0; i < n && !emu_action_bool(c, "ok_without_image"); i++) {
+    return true;
+}
+
+static void
+rc_generate(struct emu_ctx *c, struct rc_req *q)
+{
+    json_t *v = json_object_get(c->json, "random_seed");  /* borrowed */
+    json_t *data = json_array();                         /* owned */
+    long i;
+
+    for (i = 0; i < q->n && !emu_action_bool(c, "ok_without_image"); i++) {
         struct emu_image img;
         json_t *item;
         char id[37];
-        if (!emu_gen_image(c, sz->w, sz->h, vector ? "svg" : fmt,
-                           emu_gen_seed(c, prompt, json_is_integer(v),
+        if (!emu_gen_image(c, q->sz->w, q->sz->h, q->vector ? "svg" : q->fmt,
+                           emu_gen_seed(c, q->prompt, json_is_integer(v),
                                         json_integer_value(v), (int)i),
                            false, &img)) {
             json_decref(data);
@@ -225,7 +242,7 @@ rc_run(struct emu_ctx *c, const char *only)
         }
         emu_uuid(id);
         item = json_pack("{s:s}", "image_id", id);
-        if (strcmp(rf, "url") == 0) {
+        if (strcmp(q->rf, "url") == 0) {
             char url[512];
             emu_files_put(c->emu->files, c, &img, 86400, url, sizeof(url));
             json_object_set_new(item, "url", json_string(url));
@@ -240,8 +257,24 @@ rc_run(struct emu_ctx *c, const char *only)
     }
     emu_reply_json(c, 200, json_pack("{s:I, s:I, s:o}", "created",
                    (json_int_t)time(NULL), "credits",
-                   (json_int_t)(credits * (long)json_array_size(data)),
+                   (json_int_t)(q->credits * (long)json_array_size(data)),
                    "data", data));
+}
+
+static void
+rc_run(struct emu_ctx *c, const char *only)
+{
+    struct rc_req q;
+
+    memset(&q, 0, sizeof(q));
+    if (!rc_validate(c, only, &q))
+        return;
+    if (emu_action_policy(c) != 0) {
+        rc_fail(c, 400, "prompt_is_improper", "Your prompt was blocked by "
+                "our content filter. Please rephrase it.");
+        return;
+    }
+    rc_generate(c, &q);
 }
 
 void

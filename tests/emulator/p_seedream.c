@@ -219,10 +219,12 @@ sd_images(struct emu_ctx *c, struct sd *s, int fam)
     return true;
 }
 
+static bool sd_sequence(struct emu_ctx *c, struct sd *s);
+
 static bool
 sd_parse(struct emu_ctx *c, struct sd *s)
 {
-    json_t *v, *opt;               /* borrowed */
+    json_t *v;                     /* borrowed */
     int fam;
 
     if (!json_is_object(c->json)) {
@@ -283,6 +285,16 @@ sd_parse(struct emu_ctx *c, struct sd *s)
         }
         s->has_seed = s->seed != -1;
     }
+    return sd_sequence(c, s);
+}
+
+/* sequential_image_generation: "disabled" (one image) or "auto" with
+ * max_images (1..15, counting reference images). */
+static bool
+sd_sequence(struct emu_ctx *c, struct sd *s)
+{
+    json_t *v, *opt;               /* borrowed */
+
     s->count = 1;
     v = json_object_get(c->json, "sequential_image_generation");
     if (json_is_string(v) && strcmp(json_string_value(v), "auto") == 0) {

@@ -129,103 +129,104 @@ xai_sources(struct emu_ctx *c, int *count)
     return true;
 }
 
-static void
-xai_run(struct emu_ctx *c, bool edits)
+struct xai_req {
+    const char *model, *prompt, *ar, *res, *rf;
+    long n;
+    int refs;
+};
+
+/* Body checks in the order xAI applies them; false once a 400 is sent. */
+static bool
+xai_validate(struct emu_ctx *c, bool edits, struct xai_req *x)
 {
     static const char *const known[] = { "grok-imagine-image",
         "grok-imagine-image-quality", "grok-imagine-image-2.0",
         "grok-imagine-image-pro", "grok-2-image", "grok-2-image-1212",
         "grok-imagine-image-beta", "grok-2-image-latest", NULL };
-    const char *model, *prompt, *ar = "auto", *res = "1k", *rf = "url";
-    json_t *v, *data;              /* v borrowed, data owned */
-    long n = 1, i;
-    int refs = 0, w, h;
-    double a = 1, px;
+    const char *bad = "Client specified an invalid argument";
+    json_t *v;                     /* borrowed */
 
     if (!json_is_object(c->json)) {
-        xai_fail(c, 400, "Client specified an invalid argument",
-                 "Failed to deserialize the JSON body into the target type: "
-                 "expected an application/json body.");
-        return;
+        xai_fail(c, 400, bad, "Failed to deserialize the JSON body into the "
+                 "target type: expected an application/json body.");
+        return false;
     }
-    model = json_string_value(json_object_get(c->json, "model"));
-    prompt = json_string_value(json_object_get(c->json, "prompt"));
-    if (model == NULL)
-        model = "grok-imagine-image";
-    if (!emu_str_in(model, known)) {
+    x->model = json_string_value(json_object_get(c->json, "model"));
+    x->prompt = json_string_value(json_object_get(c->json, "prompt"));
+    if (x->model == NULL)
+        x->model = "grok-imagine-image";
+    if (!emu_str_in(x->model, known)) {
         xai_fail(c, 404, "Some requested entity was not found", "The model "
                  "%s does not exist or your team does not have access to "
-                 "it.", model);
-        return;
+                 "it.", x->model);
+        return false;
     }
-    if (prompt == NULL) {
-        xai_fail(c, 400, "Client specified an invalid argument",
-                 "Failed to deserialize the JSON body into the target type: "
-                 "missing field `prompt`.");
-        return;
+    if (x->prompt == NULL) {
+        xai_fail(c, 400, bad, "Failed to deserialize the JSON body into the "
+                 "target type: missing field `prompt`.");
+        return false;
     }
-    if (json_object_get(c->json, "size") != NULL) {
-        xai_fail(c, 400, "Client specified an invalid argument",
-                 "Argument not supported: size");
-        return;
-    }
-    if (json_object_get(c->json, "style") != NULL) {
-        xai_fail(c, 400, "Client specified an invalid argument",
-                 "Argument not supported: style");
-        return;
+    if (json_object_get(c->json, "size") != NULL ||
+        json_object_get(c->json, "style") != NULL) {
+        xai_fail(c, 400, bad, "Argument not supported: %s",
+                 json_object_get(c->json, "size") ? "size" : "style");
+        return false;
     }
     v = json_object_get(c->json, "n");
     if (v != NULL && (!json_is_integer(v) || json_integer_value(v) < 1 ||
                       json_integer_value(v) > 10)) {
-        xai_fail(c, 400, "Client specified an invalid argument",
-                 "n must be between 1 and 10.");
-        return;
+        xai_fail(c, 400, bad, "n must be between 1 and 10.");
+        return false;
     }
-    if (v != NULL)
-        n = (long)json_integer_value(v);
+    x->n = v != NULL ? (long)json_integer_value(v) : 1;
+    x->ar = "auto";
+    x->res = "1k";
+    x->rf = "url";
     if ((v = json_object_get(c->json, "aspect_ratio")) != NULL)
-        ar = json_string_value(v);
+        x->ar = json_string_value(v);
     if ((v = json_object_get(c->json, "resolution")) != NULL)
-        res = json_string_value(v);
+        x->res = json_string_value(v);
     if ((v = json_object_get(c->json, "response_format")) != NULL)
-        rf = json_string_value(v);
-    if (!emu_str_in(ar, xai_ratios) || res == NULL ||
-        (strcmp(res, "1k") != 0 && strcmp(res, "2k") != 0) || rf == NULL ||
-        (strcmp(rf, "url") != 0 && strcmp(rf, "b64_json") != 0)) {
-        xai_fail(c, 400, "Client specified an invalid argument",
-                 "Invalid aspect_ratio, resolution or response_format.");
-        return;
+        x->rf = json_string_value(v);
+    if (!emu_str_in(x->ar, xai_ratios) || x->res == NULL ||
+        (strcmp(x->res, "1k") != 0 && strcmp(x->res, "2k") != 0) ||
+        x->rf == NULL ||
+        (strcmp(x->rf, "url") != 0 && strcmp(x->rf, "b64_json") != 0)) {
+        xai_fail(c, 400, bad, "Invalid aspect_ratio, resolution or "
+                 "response_format.");
+        return false;
     }
-    if (edits && !xai_sources(c, &refs))
-        return;
-    if (emu_action_policy(c) != 0) {
-        emu_reply_json(c, 400, json_pack("{s:s, s:s, s:{s:I}}", "code",
-                       "Client specified an invalid argument", "error",
-                       "Generated image rejected by content moderation.",
-                       "usage", "cost_in_usd_ticks",
-                       (json_int_t)(XAI_TICKS_PER_IMAGE * n)));
-        return;
+    return !edits || xai_sources(c, &x->refs);
+}
+
+static void
+xai_generate(struct emu_ctx *c, struct xai_req *x)
+{
+    json_t *data;                  /* owned */
+    double a = 1, px;
+    int w, h;
+    long i;
+
+    if (strcmp(x->ar, "auto") != 0) {
+        const char *colon = strchr(x->ar, ':');
+        a = strtod(x->ar, NULL) / strtod(colon + 1, NULL);
     }
-    if (strcmp(ar, "auto") != 0) {
-        const char *colon = strchr(ar, ':');
-        a = strtod(ar, NULL) / strtod(colon + 1, NULL);
-    }
-    px = strcmp(res, "2k") == 0 ? 2048.0 * 2048 : 1024.0 * 1024;
+    px = strcmp(x->res, "2k") == 0 ? 2048.0 * 2048 : 1024.0 * 1024;
     w = emu_round_to(sqrt(px * a), 16);
     h = emu_round_to(sqrt(px / a), 16);
     data = json_array();
-    for (i = 0; i < n && !emu_action_bool(c, "ok_without_image"); i++) {
+    for (i = 0; i < x->n && !emu_action_bool(c, "ok_without_image"); i++) {
         struct emu_image img;
         json_t *item;
-        if (!emu_gen_image(c, w, h, "jpeg", emu_gen_seed(c, prompt, false, 0,
-                                                         (int)i),
+        if (!emu_gen_image(c, w, h, "jpeg", emu_gen_seed(c, x->prompt, false,
+                                                         0, (int)i),
                            false, &img)) {
             json_decref(data);
             return;
         }
         item = json_pack("{s:s, s:s}", "mime_type", img.mime,
                          "revised_prompt", "");
-        if (strcmp(rf, "url") == 0) {
+        if (strcmp(x->rf, "url") == 0) {
             char url[512];
             emu_files_put(c->emu->files, c, &img, 3600, url, sizeof(url));
             json_object_set_new(item, "url", json_string(url));
@@ -241,7 +242,26 @@ xai_run(struct emu_ctx *c, bool edits)
     emu_reply_json(c, 200, json_pack("{s:I, s:o, s:{s:I}}", "created",
                    (json_int_t)time(NULL), "data", data, "usage",
                    "cost_in_usd_ticks", (json_int_t)(XAI_TICKS_PER_IMAGE *
-                   ((long)json_array_size(data) + refs))));
+                   ((long)json_array_size(data) + x->refs))));
+}
+
+static void
+xai_run(struct emu_ctx *c, bool edits)
+{
+    struct xai_req x;
+
+    memset(&x, 0, sizeof(x));
+    if (!xai_validate(c, edits, &x))
+        return;
+    if (emu_action_policy(c) != 0) {
+        emu_reply_json(c, 400, json_pack("{s:s, s:s, s:{s:I}}", "code",
+                       "Client specified an invalid argument", "error",
+                       "Generated image rejected by content moderation.",
+                       "usage", "cost_in_usd_ticks",
+                       (json_int_t)(XAI_TICKS_PER_IMAGE * x.n)));
+        return;
+    }
+    xai_generate(c, &x);
 }
 
 void

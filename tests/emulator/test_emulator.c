@@ -50,10 +50,7 @@ static void
 test_openai(void)
 {
     struct resp r;
-    curl_mime *m;
-    curl_mimepart *part;
     const char *b64;
-    const char *azh[] = { "api-key: k-all", NULL };
 
     r = post("/v1/images/generations", AUTH_OAI, "{\"model\":\"gpt-image-1\","
              "\"prompt\":\"a red fox\",\"size\":\"1536x1024\","
@@ -113,7 +110,17 @@ test_openai(void)
     }
     resp_free(&r);
 
-    /* Edits: multipart with two image[] parts. */
+}
+
+/* Edits: multipart with two image[] parts; a part with a non-image type. */
+static void
+test_openai_edits(void)
+{
+    struct resp r;
+    curl_mime *m;
+    curl_mimepart *part;
+    const char *b64;
+
     {
         const char *h[] = { AUTH_OAI, NULL };
         m = curl_mime_init(NULL);
@@ -165,7 +172,16 @@ test_openai(void)
         curl_mime_free(m);
     }
 
-    /* Streaming: 2 partial frames then one completed frame. */
+}
+
+/* Streaming frames, then Azure's deployment path. */
+static void
+test_openai_stream(void)
+{
+    struct resp r;
+    const char *b64;
+    const char *azh[] = { "api-key: k-all", NULL };
+
     r = post("/v1/images/generations", AUTH_OAI, "{\"model\":\"gpt-image-1\","
              "\"prompt\":\"x\",\"stream\":true,\"partial_images\":2,"
              "\"quality\":\"low\"}");
@@ -653,6 +669,8 @@ static void
 run_cases(EVP_PKEY *k)
 {
     test_openai();
+    test_openai_edits();
+    test_openai_stream();
     test_gemini();
     test_vertex(k);
     test_seedream();
