@@ -9,7 +9,9 @@
 #include "providers/registry.h"
 
 static const struct ir_provider *const registry_table[] = {
-    &ir_provider_local,
+    &ir_provider_local,   &ir_provider_openai, &ir_provider_azure,
+    &ir_provider_gemini,  &ir_provider_vertex, &ir_provider_seedream,
+    &ir_provider_bfl,     &ir_provider_xai,    &ir_provider_recraft,
 };
 
 const struct ir_provider *
