@@ -47,8 +47,10 @@ req_failed(struct req_build *b, int rc, const char *why, const char *key)
     if (b->rc)
         return;
     b->rc = rc;
-    snprintf(b->why, sizeof(b->why), "%s%s%s", key ? key : "",
-             key ? ": " : "", why);
+    /* Truncation is fine: the message is advisory. */
+    if (snprintf(b->why, sizeof(b->why), "%s%s%s", key ? key : "",
+                 key ? ": " : "", why) < 0)
+        b->why[0] = '\0';
 }
 
 static void

@@ -18,6 +18,7 @@
 #include "catalog/catalog.h"
 #include "core/limits.h"
 #include "core/pricing.h"
+#include "image/image.h"
 #include "routing/job.h"
 #include "routing/metrics.h"
 #include "routing/plan.h"
@@ -50,12 +51,22 @@ struct img_gen {
     struct ir_api_usage usage;
     struct ir_generation rec;
     ir_err store_err;
+    /* money */
+    char rsv_id[IR_STORE_RESERVATION_ID_LEN + 1];
+    bool reserved;            /* a hold is open in the store */
+    int64_t hold_nanos;
+    const char *deny_reason;  /* static, from the store */
+    bool rate_limited;
+    int retry_after_s;
+    struct ir_error final_err; /* sent once the hold is released */
 };
 
 static void img_job_partial(void *arg, const struct ir_endpoint *ep,
                             int index, char *owned_b64, size_t len);
 static void img_job_done(void *arg, struct ir_job_outcome *o);
 static void img_job_released(void *arg);
+static void img_refs_done(struct ir_error *err, void *arg);
+static void img_after_reserve(struct img_gen *g);
 
 static const struct ir_job_sink img_sink = {
     .partial = img_job_partial,
@@ -69,18 +80,21 @@ img_free(struct img_gen *g)
     ir_request_cleanup(&g->req);
     ir_gen_result_cleanup(&g->out.res);
     ir_error_cleanup(&g->out.err);
+    ir_error_cleanup(&g->final_err);
     ir_free(g);
 }
 
-/* Finishes the exchange with an error (JSON, or an SSE error event once
- * the stream has begun), counts it, frees the generation. */
+/* Sends an error (JSON, or an SSE error event once the stream has
+ * begun), counts it, frees the generation. */
 static void
-img_fail(struct img_gen *g, const struct ir_error *e)
+img_send_error(struct img_gen *g, const struct ir_error *e)
 {
     struct ir_buf b;
 
     ir_routing_metrics_request(g->srv->metrics, e->status, 0);
-    if (g->sse_started) {
+    if (g->x == NULL) {
+        /* The client is gone; nothing to send. */
+    } else if (g->sse_started) {
         ir_buf_init(&b, 64 * 1024);
         if (ir_api_render_stream_error(g->flavor, e->status, e->message,
                                        &b) == IR_OK)
@@ -93,6 +107,55 @@ img_fail(struct img_gen *g, const struct ir_error *e)
     img_free(g);
 }
 
+/* A failed, timed-out or cancelled generation: record it, give the credit
+ * hold back (nothing is charged), then answer. */
+static void
+img_release(struct ir_store_conn *c, void *arg)
+{
+    struct img_gen *g = arg;
+
+    g->store_err = ir_store_release(c, g->rsv_id, g->rec.id[0] ? &g->rec
+                                                               : NULL,
+                                    NULL);
+}
+
+static void
+img_release_done(void *arg)
+{
+    struct img_gen *g = arg;
+
+    if (g->store_err != IR_OK)
+        ir_log_warn("generation %s: releasing hold %s failed (%s); the "
+                    "sweep will return it", g->gen_id, g->rsv_id,
+                    ir_strerror(g->store_err));
+    g->reserved = false;
+    img_send_error(g, &g->final_err);
+}
+
+static void img_fill_record(struct img_gen *g, const char *status,
+                            int http_status, const char *message);
+
+static void
+img_fail(struct img_gen *g, const struct ir_error *e)
+{
+    if (!g->reserved) {
+        img_send_error(g, e);
+        return;
+    }
+    ir_error_cleanup(&g->final_err);
+    g->final_err.status = e->status;
+    memcpy(g->final_err.message, e->message, sizeof e->message);
+    g->final_err.retry_after_s = e->retry_after_s;
+    if (e->metadata != NULL)
+        g->final_err.metadata = json_deep_copy(e->metadata);
+    if (g->gen_id[0] != '\0')
+        img_fill_record(g, g->x == NULL ? "cancelled" : "error",
+                        e->status, e->message);
+    if (ir_store_run(g->srv->store, img_release, img_release_done, g) !=
+        IR_OK)
+        img_send_error(g, e); /* the hold expires and is swept */
+}
+
 static void
 img_abort_cb(struct ir_exchange *x, void *arg)
 {
@@ -101,10 +164,16 @@ img_abort_cb(struct ir_exchange *x, void *arg)
     (void)x;
     g->client_gone = true;
     if (g->refs != NULL) {
+        struct ir_error e;
+
         ir_routing_refs_cancel(g->refs);
         g->refs = NULL;
         ir_exchange_reply(g->x, 499, NULL, NULL, 0);
-        img_free(g);
+        g->x = NULL;
+        ir_error_init(&e);
+        ir_error_set(&e, 499, "client closed the request");
+        img_fail(g, &e);
+        ir_error_cleanup(&e);
         return;
     }
     if (g->job != NULL) {
@@ -126,7 +195,14 @@ img_abort_cb(struct ir_exchange *x, void *arg)
 static void
 img_job_released(void *arg)
 {
-    img_free(arg);
+    struct img_gen *g = arg;
+    struct ir_error e;
+
+    /* The client went away mid-generation: no charge. */
+    ir_error_init(&e);
+    ir_error_set(&e, 499, "client closed the request");
+    img_fail(g, &e);
+    ir_error_cleanup(&e);
 }
 
 static ir_err
@@ -166,26 +242,37 @@ img_job_partial(void *arg, const struct ir_endpoint *ep, int index,
 /* ---- success: price, record, answer -------------------------------- */
 
 static void
-img_fill_record(struct img_gen *g)
+img_fill_record(struct img_gen *g, const char *status, int http_status,
+                const char *message)
 {
     struct ir_generation *r = &g->rec;
     const struct ir_attribution *a = &g->req.attribution;
+    bool ok = http_status == 200;
 
     memset(r, 0, sizeof *r);
     (void)snprintf(r->id, sizeof r->id, "%s", g->gen_id);
     memcpy(r->key_hash, g->key.hash, sizeof r->key_hash);
     (void)snprintf(r->model, sizeof r->model, "%s", g->model->id);
-    (void)snprintf(r->provider_name, sizeof r->provider_name, "%s",
-                   g->out.ep->provider_name);
-    (void)snprintf(r->provider_slug, sizeof r->provider_slug, "%s",
-                   g->out.ep->provider_slug);
-    (void)snprintf(r->status, sizeof r->status, "success");
-    r->http_status = 200;
+    if (g->out.ep != NULL) {
+        (void)snprintf(r->provider_name, sizeof r->provider_name, "%s",
+                       g->out.ep->provider_name);
+        (void)snprintf(r->provider_slug, sizeof r->provider_slug, "%s",
+                       g->out.ep->provider_slug);
+    }
+    (void)snprintf(r->status, sizeof r->status, "%s", status);
+    (void)snprintf(r->error_message, sizeof r->error_message, "%s",
+                   message ? message : "");
+    (void)snprintf(r->finish_reason, sizeof r->finish_reason, "%s",
+                   ok ? "stop" : status);
+    r->http_status = http_status;
     r->created_at = g->created;
     r->latency_ms = ir_time_mono_ms() - g->start_ms;
     r->generation_ms = g->out.provider_ms;
-    r->cost_nanos = g->usage.cost.known ? g->usage.cost.total_nanos
-                                        : IR_NANOS_NONE;
+    r->cancelled = strcmp(status, "cancelled") == 0;
+    /* Failures cost nothing; an unknown price is unknown, not zero. */
+    r->cost_nanos = !ok ? 0
+                        : g->usage.cost.known ? g->usage.cost.total_nanos
+                                              : IR_NANOS_NONE;
     r->prompt_tokens = g->usage.tokens.prompt_tokens;
     r->completion_tokens = g->usage.tokens.completion_tokens;
     r->image_tokens = g->usage.tokens.image_tokens;
@@ -197,6 +284,12 @@ img_fill_record(struct img_gen *g)
     (void)snprintf(r->title, sizeof r->title, "%s", a->title ? a->title : "");
     (void)snprintf(r->categories, sizeof r->categories, "%s",
                    a->categories ? a->categories : "");
+    {
+        const char *ua = g->x ? ir_exchange_header(g->x, "User-Agent") : NULL;
+
+        (void)snprintf(r->user_agent, sizeof r->user_agent, "%s",
+                       ua ? ua : "");
+    }
 }
 
 static void
@@ -260,12 +353,15 @@ img_respond(struct img_gen *g)
     img_free(g);
 }
 
+/* Success: the charge and the record land in one transaction, before
+ * the response is written. */
 static void
-img_record(struct ir_store_conn *c, void *arg)
+img_settle(struct ir_store_conn *c, void *arg)
 {
     struct img_gen *g = arg;
+    int64_t actual = g->usage.cost.known ? g->usage.cost.total_nanos : 0;
 
-    g->store_err = ir_store_generation_insert(c, &g->rec, NULL);
+    g->store_err = ir_store_settle(c, g->rsv_id, actual, &g->rec, NULL);
 }
 
 static void
@@ -274,19 +370,22 @@ img_record_done(void *arg)
     struct img_gen *g = arg;
     struct ir_error e;
 
-    if (g->client_gone) {
-        /* Recorded, but nobody is listening. */
-        ir_exchange_reply(g->x, 499, NULL, NULL, 0);
-        img_free(g);
-        return;
-    }
     if (g->store_err != IR_OK) {
         ir_error_init(&e);
         ir_error_set(&e, 500, "recording the generation failed");
-        ir_log_error("generation %s: store insert failed: %s", g->gen_id,
+        ir_log_error("generation %s: settle failed: %s", g->gen_id,
                      ir_strerror(g->store_err));
-        img_fail(g, &e);
+        img_fail(g, &e); /* the hold is released or swept */
         ir_error_cleanup(&e);
+        return;
+    }
+    g->reserved = false;
+    if (g->client_gone) {
+        /* Delivered to the provider's bill and ours, but the client left
+         * after the image was made: it is recorded and charged, as the
+         * response was complete. */
+        ir_exchange_reply(g->x, 499, NULL, NULL, 0);
+        img_free(g);
         return;
     }
     img_respond(g);
@@ -308,6 +407,19 @@ img_price(struct img_gen *g)
         in.sizes[i].h = g->out.res.images[i].h;
     }
     in.nrefs = g->req.nrefs;
+    for (i = 0; i < g->req.nrefs && i < IR_MAX_REFS; i++) {
+        const struct ir_ref *ref = &g->req.refs[i];
+        enum ir_format f;
+        int w = 0, h = 0;
+
+        /* Header only: cheap. A URL the provider fetched is unknown (0x0)
+         * and priced as one megapixel. */
+        if (ref->bytes != NULL &&
+            ir_image_probe(ref->bytes, ref->len, &w, &h, &f, NULL) == IR_OK) {
+            in.ref_sizes[i].w = w;
+            in.ref_sizes[i].h = h;
+        }
+    }
     in.usage = g->out.res.usage;
     g->usage.tokens = g->out.res.usage;
     g->usage.nimages = g->out.res.nimages;
@@ -337,8 +449,8 @@ img_job_done(void *arg, struct ir_job_outcome *o)
     g->out.res = o->res;
     memset(&o->res, 0, sizeof o->res);
     img_price(g);
-    img_fill_record(g);
-    if (ir_store_run(g->srv->store, img_record, img_record_done, g) !=
+    img_fill_record(g, "success", 200, NULL);
+    if (ir_store_run(g->srv->store, img_settle, img_record_done, g) !=
         IR_OK) {
         ir_error_init(&e);
         ir_error_set(&e, 500, "store unavailable");
@@ -389,8 +501,7 @@ img_start_job(struct img_gen *g)
                        (int64_t)g->srv->cfg.request_deadline_s * 1000;
 
     ir_error_init(&e);
-    if (img_new_id(g) != IR_OK ||
-        ir_routing_job_start(g->srv, g->gen_id, &g->req, &g->plan, deadline,
+    if (ir_routing_job_start(g->srv, g->gen_id, &g->req, &g->plan, deadline,
                              &img_sink, g, &g->job) != IR_OK) {
         ir_error_set(&e, 500, "could not start the generation");
         img_fail(g, &e);
@@ -399,6 +510,24 @@ img_start_job(struct img_gen *g)
     }
     ir_routing_metrics_inflight(g->srv->metrics, 1);
     ir_exchange_on_abort(g->x, img_abort_cb, g);
+}
+
+static void
+img_after_reserve(struct img_gen *g)
+{
+    struct ir_error e;
+
+    if (ir_routing_refs_needed(&g->req, &g->plan)) {
+        if (ir_routing_refs_fetch(g->srv, &g->req, img_refs_done, g,
+                                  &g->refs) != IR_OK) {
+            ir_error_init(&e);
+            ir_error_set(&e, 500, "could not fetch input_references");
+            img_fail(g, &e);
+            ir_error_cleanup(&e);
+        }
+        return;
+    }
+    img_start_job(g);
 }
 
 static void
@@ -412,6 +541,88 @@ img_refs_done(struct ir_error *err, void *arg)
         return;
     }
     img_start_job(g);
+}
+
+/* ---- rate limit and credit hold ------------------------------------- */
+
+static void
+img_reserve(struct ir_store_conn *c, void *arg)
+{
+    struct img_gen *g = arg;
+    unsigned ttl = (unsigned)g->srv->cfg.request_deadline_s + 120;
+
+    g->deny_reason = NULL;
+    if (g->key.rate_limit_requests > 0) {
+        g->store_err = ir_store_rate_hit(c, g->key.hash,
+                                         g->key.rate_limit_requests,
+                                         g->key.rate_limit_interval_s,
+                                         ir_time_unix(), &g->retry_after_s,
+                                         NULL);
+        if (g->store_err == IR_EDENIED) {
+            g->rate_limited = true;
+            return;
+        }
+        if (g->store_err != IR_OK)
+            return;
+    }
+    g->store_err = ir_store_reserve(c, g->key.hash, g->hold_nanos, ttl,
+                                    g->rsv_id, &g->deny_reason, NULL);
+}
+
+
+static void
+img_reserve_done(void *arg)
+{
+    struct img_gen *g = arg;
+    struct ir_error e;
+    char limit[40];
+
+    ir_error_init(&e);
+    if (g->store_err == IR_OK)
+        g->reserved = true;
+    if (g->client_gone) {
+        ir_exchange_reply(g->x, 499, NULL, NULL, 0);
+        g->x = NULL;
+        ir_error_set(&e, 499, "client closed the request");
+    } else if (g->rate_limited) {
+        ir_error_set(&e, 429,
+                     "Rate limit exceeded: this key allows %d requests per "
+                     "%d s; retry in %d s",
+                     g->key.rate_limit_requests, g->key.rate_limit_interval_s,
+                     g->retry_after_s);
+        ir_error_meta_str(&e, "error_type", "rate_limit_exceeded");
+        e.retry_after_s = g->retry_after_s > 0 ? g->retry_after_s : 1;
+    } else if (g->store_err == IR_EDENIED &&
+               (strcmp(g->deny_reason, "key_disabled") == 0 ||
+                strcmp(g->deny_reason, "key_expired") == 0)) {
+        ir_error_set(&e, 401, "API key %s is %s", g->key.label,
+                     g->deny_reason + 4);
+        ir_error_meta_str(&e, "error_type", "authentication");
+    } else if (g->store_err == IR_EDENIED) {
+        ir_api_format_usd(g->hold_nanos, limit, sizeof limit);
+        if (strcmp(g->deny_reason, "insufficient_credits") == 0)
+            ir_error_set(&e, 402,
+                         "Insufficient credits: this request may cost up to "
+                         "$%s, more than the account has left", limit);
+        else
+            ir_error_set(&e, 402,
+                         "This request may cost up to $%s, which would "
+                         "exceed key %s's limit given its usage and "
+                         "requests in flight", limit, g->key.label);
+        ir_error_meta_str(&e, "error_type", "payment_required");
+        ir_error_meta_str(&e, "reason", g->deny_reason);
+    } else if (g->store_err == IR_ENOTFOUND) {
+        ir_error_set(&e, 401, "API key %s no longer exists", g->key.label);
+        ir_error_meta_str(&e, "error_type", "authentication");
+    } else if (g->store_err != IR_OK) {
+        ir_error_set(&e, 500, "store error");
+    }
+    if (e.status != 0) {
+        img_fail(g, &e); /* releases the hold if one was taken */
+        ir_error_cleanup(&e);
+        return;
+    }
+    img_after_reserve(g);
 }
 
 static void
@@ -446,16 +657,18 @@ img_authed(struct ir_exchange *x, const struct ir_key *key, void *arg)
                               ir_time_mono_ms(), ir_rand_unit, &g->plan,
                               &e) != IR_OK)
         goto fail;
-    if (ir_routing_refs_needed(&g->req, &g->plan)) {
-        if (ir_routing_refs_fetch(g->srv, &g->req, img_refs_done, g,
-                                  &g->refs) != IR_OK) {
-            ir_error_set(&e, 500, "could not fetch input_references");
-            goto fail;
-        }
-        ir_exchange_on_abort(g->x, img_abort_cb, g);
-        return;
+    /* Hold the most this request can cost on any endpoint it may try. */
+    g->hold_nanos = g->plan.max_est_nanos;
+    if (img_new_id(g) != IR_OK) {
+        ir_error_set(&e, 500, "could not make a generation id");
+        goto fail;
     }
-    img_start_job(g);
+    ir_exchange_on_abort(g->x, img_abort_cb, g);
+    if (ir_store_run(g->srv->store, img_reserve, img_reserve_done, g) !=
+        IR_OK) {
+        ir_error_set(&e, 500, "store unavailable");
+        goto fail;
+    }
     return;
 fail:
     if (e.status == 0)

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/pricing.h"
 #include "providers/provider.h"
 #include "util/buf.h"
 #include "util/mem.h"
@@ -29,6 +30,28 @@ static ir_err catalog_parse_endpoint(json_t *je, const char *model_id,
 static ir_err catalog_expand_config(json_t *config, ir_catalog_env_fn *env,
                                     void *env_arg, bool *complete)
     IR_MUST_CHECK;
+
+/* The tiers an endpoint declares (its resolution enum) bound which tier
+ * an explicit WxH size is priced and sized as. */
+static void
+catalog_fill_tiers(struct ir_endpoint *ep)
+{
+    const json_t *res = json_object_get(ep->supported_parameters,
+                                        "resolution"); /* borrowed */
+    const json_t *vals = json_object_get(res, "values");   /* borrowed */
+    size_t i;
+
+    if (ep->geom.ntiers > 0 || !json_is_array(vals))
+        return;
+    for (i = 0; i < json_array_size(vals) && ep->geom.ntiers <
+                                                 IR_GEOM_MAX_TIERS; i++) {
+        const char *t = json_string_value(json_array_get(vals, i));
+
+        if (t != NULL && strlen(t) < sizeof ep->geom.tiers[0])
+            (void)snprintf(ep->geom.tiers[ep->geom.ntiers++],
+                           sizeof ep->geom.tiers[0], "%s", t);
+    }
+}
 
 static const char *
 catalog_str(const json_t *obj, const char *key)
@@ -196,6 +219,15 @@ catalog_parse_endpoint(json_t *je, const char *model_id,
     }
     if ((err = ir_core_geometry_profile_parse(geom, &ep->geom, d)) != IR_OK)
         return err;
+    catalog_fill_tiers(ep);
+    if ((err = ir_core_pricing_validate(ep->pricing, d)) != IR_OK) {
+        char why[sizeof d->msg];
+
+        memcpy(why, d->msg, sizeof why);
+        ir_diag_set(d, "catalog: model %s, provider %s: %s", model_id,
+                    ep->provider_slug, why);
+        return err;
+    }
 
     /* Credentials and base URL: the record's names, else the adapter's. */
     key_env = catalog_str(je, "api_key_env");

@@ -153,8 +153,10 @@ http_work(struct ir_work *w, void *arg)
         j->res.nimages = 1;
         j->res.usage = j->stream_usage;
     }
-    (void)ir_routing_normalize(j->req, &j->call.geom, ep->provider_name,
-                               &j->res, &j->aerr);
+    if (ir_routing_normalize(j->req, &j->call.geom, ep->provider_name,
+                             &j->res, &j->aerr) != IR_OK &&
+        j->aerr.status == 0)
+        ir_error_set(&j->aerr, 502, "%s: unusable image", ep->provider_name);
 }
 
 static void
@@ -271,8 +273,10 @@ http_done(struct ir_upstream_req *r, void *arg)
 
     j->phase = JOB_IDLE;
     if (j->call.stream && j->sse_ready && f != IR_UPSTREAM_ABORTED &&
-        ir_upstream_ok_status(r))
-        (void)ir_sse_finish(&j->sse);
+        ir_upstream_ok_status(r) && ir_sse_finish(&j->sse) != IR_OK &&
+        j->aerr.status == 0)
+        ir_error_set(&j->aerr, 502, "%s: malformed end of stream",
+                     http_provider(j));
     if (f == IR_UPSTREAM_ABORTED && j->aerr.status != 0) {
         /* The stream carried an error event; aerr holds it. */
         ir_upstream_req_free(r);

@@ -19,6 +19,8 @@
 #include "core/pricing.h"
 #include "util/buf.h"
 
+#define IR_PLAN_MAX_ASPECTS 32
+
 bool
 ir_routing_plan_matches(const char *item, const struct ir_endpoint *ep)
 {
@@ -56,7 +58,8 @@ plan_list_names(const struct ir_string_list *l, struct ir_buf *b)
     size_t i;
 
     for (i = 0; i < l->count; i++)
-        (void)ir_buf_addf(b, "%s%s", i ? ", " : "", l->items[i]);
+        if (ir_buf_addf(b, "%s%s", i ? ", " : "", l->items[i]) != IR_OK)
+            return; /* the list is only for the message */
 }
 
 static double
@@ -208,7 +211,8 @@ ir_routing_plan_build(const struct ir_model *m, const struct ir_request *req,
     struct plan_ctx ctx = {req, health, now_ms, 0};
     struct ir_error gerr;
     struct ir_cost cost;
-    size_t i, nwhy = 0, nfilt = 0, nknown = 0;
+    const char *aspects[IR_PLAN_MAX_ASPECTS];
+    size_t i, nwhy = 0, nfilt = 0, nknown = 0, naspects;
     double sum = 0;
 
     memset(out, 0, sizeof *out);
@@ -229,8 +233,12 @@ ir_routing_plan_build(const struct ir_model *m, const struct ir_request *req,
             continue;
         }
         ir_error_cleanup(&gerr);
-        if (ir_core_geometry_resolve(req, &ep->geom, NULL, 0, &e->geom,
-                                     &gerr) != IR_OK)
+        /* An aspect the endpoint lacks is clamped to its nearest one. */
+        naspects = ir_catalog_capability_enum(ep, "aspect_ratio", aspects,
+                                              IR_PLAN_MAX_ASPECTS);
+        if (ir_core_geometry_resolve(req, &ep->geom,
+                                     naspects ? aspects : NULL, naspects,
+                                     &e->geom, &gerr) != IR_OK)
             continue;
         e->ep = ep;
         if (ir_core_pricing_estimate(ep->pricing, ep->config, req, &e->geom,

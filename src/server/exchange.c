@@ -290,7 +290,8 @@ ir_exchange_reply_error(struct ir_exchange *x, const struct ir_error *e)
 
     if (e->retry_after_s > 0) {
         (void)snprintf(ra, sizeof ra, "%d", e->retry_after_s);
-        (void)ir_exchange_header_add(x, "Retry-After", ra);
+        if (ir_exchange_header_add(x, "Retry-After", ra) != IR_OK)
+            ra[0] = '\0'; /* a hint only: the error still goes out */
     }
     if (body == NULL) {
         static const char fallback[] =

@@ -229,13 +229,16 @@ ir_server_dispatch(struct ir_http_server *s, struct ir_exchange *x)
     }
     if (strcmp(x->method, "OPTIONS") == 0) {
         /* CORS preflight: browsers may call the API directly. */
-        (void)ir_exchange_header_add(x, "Access-Control-Allow-Methods",
-                                     "GET, POST, PATCH, DELETE, OPTIONS");
-        (void)ir_exchange_header_add(
-            x, "Access-Control-Allow-Headers",
-            "Authorization, Content-Type, HTTP-Referer, X-OpenRouter-Title, "
-            "X-OpenRouter-Categories, X-Title");
-        (void)ir_exchange_header_add(x, "Access-Control-Max-Age", "86400");
+        if (ir_exchange_header_add(x, "Access-Control-Allow-Methods",
+                                   "GET, POST, PATCH, DELETE, OPTIONS") ||
+            ir_exchange_header_add(
+                x, "Access-Control-Allow-Headers",
+                "Authorization, Content-Type, HTTP-Referer, "
+                "X-OpenRouter-Title, X-OpenRouter-Categories, X-Title") ||
+            ir_exchange_header_add(x, "Access-Control-Max-Age", "86400")) {
+            ir_exchange_reply(x, 500, NULL, NULL, 0);
+            return;
+        }
         ir_exchange_reply(x, 204, NULL, NULL, 0);
         return;
     }

@@ -110,6 +110,9 @@ ir_server_new(const struct ir_config *cfg, struct ir_server **out,
     if ((err = ir_store_open(cfg->db, s->base, cfg->store_threads, &s->store,
                              d)))
         goto fail;
+    /* Holds of requests that died with their process are given back. */
+    if ((err = ir_store_sweep_start(s->store, 30)))
+        goto fail;
     if ((err = ir_upstream_new(s->base, &s->upstream)) ||
         (err = ir_routing_health_new(&s->health)) ||
         (err = ir_routing_metrics_new(&s->metrics)))

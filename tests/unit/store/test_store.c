@@ -182,8 +182,8 @@ test_key_create_get_list(void **state)
     assert_true(ir_store_key_plain_valid(plain));
     ir_store_key_hash(plain, hash);
     assert_string_equal(hash, k.hash);
-    snprintf(label, sizeof label, "sk-ir-v1-%.3s...%s", plain + 9,
-             plain + 9 + 45);
+    assert_true(snprintf(label, sizeof label, "sk-ir-v1-%.3s...%.3s",
+                         plain + 9, plain + 9 + 45) < (int)sizeof label);
     assert_string_equal(k.label, label);
     /* The known SHA-256 of "abc". */
     ir_store_key_hash("abc", hash);
