@@ -45,6 +45,7 @@ const struct ir_provider ir_provider_bfl = {
     .default_key_env = "BFL_API_KEY",
     .default_base_url_env = "BFL_BASE_URL",
     .default_base_url = "https://api.bfl.ai",
+    .ref_urls_ok = true, /* it fetches http(s) references itself */
     .build = bfl_build,
     .parse = bfl_parse,
     .poll_build = bfl_poll_build,

@@ -36,6 +36,7 @@ const struct ir_provider ir_provider_recraft = {
     .default_key_env = "RECRAFT_API_KEY",
     .default_base_url_env = "RECRAFT_BASE_URL",
     .default_base_url = "https://external.api.recraft.ai/v1",
+    .ref_urls_ok = true, /* it fetches http(s) references itself */
     .build = recraft_build,
     .parse = recraft_parse,
 };

@@ -35,6 +35,7 @@ const struct ir_provider ir_provider_seedream = {
     .default_key_env = "ARK_API_KEY",
     .default_base_url_env = "ARK_BASE_URL",
     .default_base_url = "https://ark.ap-southeast.bytepluses.com/api/v3",
+    .ref_urls_ok = true, /* it fetches http(s) references itself */
     .build = seed_build,
     .parse = seed_parse,
 };

@@ -34,6 +34,7 @@ const struct ir_provider ir_provider_xai = {
     .default_key_env = "XAI_API_KEY",
     .default_base_url_env = "XAI_BASE_URL",
     .default_base_url = "https://api.x.ai/v1",
+    .ref_urls_ok = true, /* it fetches http(s) references itself */
     .build = xai_build,
     .parse = xai_parse,
 };

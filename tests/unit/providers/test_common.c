@@ -215,6 +215,12 @@ test_registry(void **state)
         }
         if (p->mode == IR_ENGINE_POLL)
             assert_non_null(p->poll_build);
+        /* Who fetches URL references: the provider, or the router. */
+        assert_int_equal(p->ref_urls_ok,
+                         strcmp(names[i], "seedream") == 0 ||
+                             strcmp(names[i], "bfl") == 0 ||
+                             strcmp(names[i], "xai") == 0 ||
+                             strcmp(names[i], "recraft") == 0);
     }
     assert_null(ir_providers_find("nope"));
     assert_null(ir_providers_find(NULL));
