@@ -30,6 +30,9 @@ static ir_err catalog_parse_endpoint(json_t *je, const char *model_id,
 static ir_err catalog_expand_config(json_t *config, ir_catalog_env_fn *env,
                                     void *env_arg, bool *complete)
     IR_MUST_CHECK;
+static ir_err catalog_read_credentials(struct ir_endpoint *ep,
+                                       ir_catalog_env_fn *env, void *env_arg,
+                                       struct ir_diag *d) IR_MUST_CHECK;
 
 /* The tiers an endpoint declares (its resolution enum) bound which tier
  * an explicit WxH size is priced and sized as. */
@@ -233,12 +236,15 @@ catalog_parse_endpoint(json_t *je, const char *model_id,
     key_env = catalog_str(je, "api_key_env");
     if (key_env == NULL)
         key_env = ep->adapter->default_key_env;
+    /* The record's own variable, then its own URL; only then the
+     * adapter's variable (so OPENAI_BASE_URL does not redirect a LocalAI
+     * entry that names its URL), then the adapter's default. */
     url_env = catalog_str(je, "base_url_env");
-    if (url_env == NULL)
-        url_env = ep->adapter->default_base_url_env;
     url = catalog_env(env, env_arg, url_env);
     if (url == NULL)
         url = catalog_str(je, "base_url");
+    if (url == NULL)
+        url = catalog_env(env, env_arg, ep->adapter->default_base_url_env);
     if (url == NULL)
         url = ep->adapter->default_base_url;
     if (url != NULL) {
@@ -255,12 +261,49 @@ catalog_parse_endpoint(json_t *je, const char *model_id,
     if ((err = catalog_expand_config(ep->config, env, env_arg, &config_ok)) !=
         IR_OK)
         return err;
-    ep->available = config_ok && (key_env == NULL || key_env[0] == '\0' ||
-                                  ep->api_key != NULL);
+    if ((err = catalog_read_credentials(ep, env, env_arg, d)) != IR_OK)
+        return err;
+    ep->available = config_ok &&
+                    (key_env == NULL || key_env[0] == '\0' ||
+                     ep->api_key != NULL || ep->credentials != NULL) &&
+                    (ep->adapter->mode == IR_ENGINE_LOCAL ||
+                     ep->base_url != NULL);
     return IR_OK;
 }
 
-/* Replaces ${VAR} in every string of config (recursively) with the
+/* config "credentials_env" names a variable holding a credentials file's
+ * path (a service-account key). Read once, at load. */
+static ir_err
+catalog_read_credentials(struct ir_endpoint *ep, ir_catalog_env_fn *env,
+                         void *env_arg, struct ir_diag *d)
+{
+    const char *path = catalog_env(env, env_arg,
+                                   catalog_str(ep->config,
+                                               "credentials_env"));
+    struct ir_buf b;
+    char chunk[4096];
+    size_t n;
+    FILE *f;
+
+    if (path == NULL || ep->adapter->auth_build == NULL)
+        return IR_OK;
+    f = fopen(path, "rb");
+    if (f == NULL) {
+        ir_diag_set(d, "catalog: model %s, provider %s: cannot read "
+                       "credentials file %s: %s",
+                    ep->model_id, ep->provider_slug, path, strerror(errno));
+        return IR_EIO;
+    }
+    ir_buf_init(&b, 1024 * 1024);
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        if (ir_buf_add(&b, chunk, n) != IR_OK)
+            break;
+    fclose(f);
+    ep->credentials = ir_buf_take(&b, &ep->credentials_len);
+    return ep->credentials != NULL ? IR_OK : IR_ENOMEM;
+}
+
+/* Replaces ${VAR} (or ${VAR:-default}) in every string of config (recursively) with the
  * variable's value; *complete turns false when one is unset. */
 static ir_err
 catalog_expand_config(json_t *config, ir_catalog_env_fn *env, void *env_arg,
@@ -268,7 +311,7 @@ catalog_expand_config(json_t *config, ir_catalog_env_fn *env, void *env_arg,
 {
     const char *key, *s, *p, *close, *val;
     struct ir_buf b;
-    char name[128];
+    char name[128], *dflt;
     json_t *v; /* borrowed */
     size_t i;
     ir_err err = IR_OK;
@@ -298,7 +341,14 @@ catalog_expand_config(json_t *config, ir_catalog_env_fn *env, void *env_arg,
             continue;
         }
         (void)snprintf(name, sizeof name, "%.*s", (int)(close - p - 2), p + 2);
+        dflt = strstr(name, ":-");
+        if (dflt != NULL) {
+            *dflt = '\0';
+            dflt += 2;
+        }
         val = catalog_env(env, env_arg, name);
+        if (val == NULL)
+            val = dflt;
         if (val == NULL)
             *complete = false;
         else if ((err = ir_buf_adds(&b, val)) != IR_OK)
@@ -324,6 +374,10 @@ ir_catalog_free(struct ir_catalog *c)
             struct ir_endpoint *ep = &c->models[i].endpoints[j];
 
             ir_free(ep->base_url);
+            if (ep->credentials != NULL) {
+                memset(ep->credentials, 0, ep->credentials_len);
+                ir_free(ep->credentials);
+            }
             if (ep->api_key != NULL) {
                 /* Secrets do not linger in freed memory. */
                 memset(ep->api_key, 0, strlen(ep->api_key));

@@ -26,6 +26,11 @@ struct ir_endpoint {
     const char *upstream_model;  /* provider's model id */
     char *base_url;              /* owned, resolved */
     char *api_key;               /* owned secret, resolved; NULL if none */
+    char *credentials;           /* owned: a credentials file's contents
+                                    (config "credentials_env" names the
+                                    variable holding its path), for
+                                    adapters with an OAuth step */
+    size_t credentials_len;
     bool available;              /* credentials present: routable+listed */
     bool supports_streaming;
     json_t *supported_parameters; /* borrowed object */

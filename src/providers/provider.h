@@ -155,6 +155,17 @@ struct ir_provider {
     ir_err (*stream_event)(const struct ir_call *c, const char *event,
                            const char *data, size_t len,
                            struct ir_stream_ev *out, struct ir_error *err);
+    /* Optional OAuth step, for endpoints configured with a credentials
+     * file instead of a key (Vertex service accounts): the request that
+     * exchanges credentials (the file's JSON) for an access token, and
+     * the parse of its answer. The engine sends it, caches the token
+     * until shortly before expires_in, and passes it as
+     * ir_call.access_token. */
+    ir_err (*auth_build)(const char *credentials, size_t len,
+                         long long now, struct ir_http_req *out,
+                         struct ir_error *err);
+    ir_err (*auth_parse)(const struct ir_http_resp *r, char **token,
+                         long long *expires_in, struct ir_error *err);
     /* IR_ENGINE_LOCAL: produce the images on a worker thread. */
     ir_err (*local_run)(const struct ir_call *c, ir_local_partial_cb *cb,
                         void *cbarg, struct ir_gen_result *out,

@@ -10,6 +10,7 @@
  * global, {location}-aiplatform.googleapis.com otherwise.
  */
 #include "providers/provider.h"
+#include "providers/vertex_auth.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -28,6 +29,28 @@ static ir_err vertex_parse(const struct ir_call *c,
                            struct ir_gen_result *out, struct ir_error *err)
     IR_MUST_CHECK;
 
+/* Signs a JWT with the service account's key and asks its token_uri. */
+static ir_err
+vertex_auth_build(const char *credentials, size_t len, long long now,
+                  struct ir_http_req *out, struct ir_error *err)
+{
+    struct ir_vertex_sa sa;
+    struct ir_diag d = {{0}};
+    ir_err e;
+
+    memset(&sa, 0, sizeof sa);
+    if ((e = ir_providers_vertex_auth_sa_parse(credentials, len, &sa, &d)) ==
+        IR_OK)
+        e = ir_providers_vertex_auth_build(&sa, now, out, &d);
+    ir_providers_vertex_auth_sa_cleanup(&sa);
+    if (e != IR_OK) {
+        ir_error_set(err, 502, "Google Vertex: service-account credentials "
+                               "unusable: %s", d.msg);
+        err->retryable = true;
+    }
+    return e;
+}
+
 const struct ir_provider ir_provider_vertex = {
     .name = "vertex",
     .mode = IR_ENGINE_SYNC,
@@ -36,6 +59,8 @@ const struct ir_provider ir_provider_vertex = {
     .default_base_url = VERTEX_GLOBAL_HOST,
     .build = vertex_build,
     .parse = vertex_parse,
+    .auth_build = vertex_auth_build,
+    .auth_parse = ir_providers_vertex_auth_parse,
 };
 
 static ir_err

@@ -17,6 +17,7 @@
 #include "core/limits.h"
 #include "image/base64.h"
 #include "routing/normalize.h"
+#include "routing/tokens.h"
 #include "server/server.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -335,12 +336,96 @@ http_send(struct ir_job *j, struct ir_http_req *owned, bool stream)
     }
 }
 
+/* ---- OAuth token step ---------------------------------------------- */
+
+static void
+http_auth_done(struct ir_upstream_req *r, void *arg)
+{
+    struct ir_job *j = arg;
+    const struct ir_endpoint *ep = j->cur->ep;
+    char *token = NULL;
+    long long expires_in = 0;
+
+    j->phase = JOB_IDLE;
+    j->ureq = NULL;
+    if (ir_upstream_failure(r) != IR_UPSTREAM_OK) {
+        if (!http_transport_failure(j, r)) {
+            ir_upstream_req_free(r);
+            ir_job_attempt_end(j);
+        } else {
+            ir_upstream_req_free(r);
+        }
+        return;
+    }
+    if (ep->adapter->auth_parse(ir_upstream_resp(r), &token, &expires_in,
+                                &j->aerr) != IR_OK) {
+        ir_upstream_req_free(r);
+        if (j->aerr.status == 0)
+            ir_error_set(&j->aerr, 502, "%s: token exchange failed",
+                         http_provider(j));
+        j->aerr.retryable = true;
+        ir_job_attempt_end(j);
+        return;
+    }
+    ir_upstream_req_free(r);
+    /* Renew a minute early so no request carries a dying token. */
+    if (expires_in > 120)
+        expires_in -= 60;
+    if (ir_routing_tokens_put(j->srv->tokens, ep->credentials, token,
+                              ir_time_mono_ms() + expires_in * 1000) !=
+        IR_OK) {
+        ir_error_set(&j->aerr, 500, "out of memory");
+        ir_job_attempt_end(j);
+        return;
+    }
+    ir_job_engine_http(j);
+}
+
+/* True when the attempt must first get a token (then it is under way). */
+static bool
+http_need_token(struct ir_job *j)
+{
+    const struct ir_endpoint *ep = j->cur->ep;
+    struct ir_upstream_opts o = {0};
+    struct ir_http_req hr;
+    const char *tok;
+
+    if (ep->api_key != NULL || ep->credentials == NULL ||
+        ep->adapter->auth_build == NULL)
+        return false;
+    tok = ir_routing_tokens_get(j->srv->tokens, ep->credentials,
+                                ir_time_mono_ms());
+    if (tok != NULL) {
+        j->call.access_token = tok;
+        return false;
+    }
+    memset(&hr, 0, sizeof hr);
+    if (ep->adapter->auth_build(ep->credentials, ep->credentials_len,
+                                ir_time_unix(), &hr, &j->aerr) != IR_OK) {
+        ir_http_req_cleanup(&hr);
+        ir_job_attempt_end(j);
+        return true;
+    }
+    o.connect_timeout_ms = j->srv->cfg.connect_timeout_s * 1000;
+    o.total_timeout_ms = 30000;
+    j->phase = JOB_UPSTREAM;
+    if (ir_upstream_send(j->srv->upstream, &hr, &o, NULL, http_auth_done, j,
+                         &j->ureq) != IR_OK) {
+        j->phase = JOB_IDLE;
+        ir_error_set(&j->aerr, 500, "out of memory");
+        ir_job_attempt_end(j);
+    }
+    return true;
+}
+
 void
 ir_job_engine_http(struct ir_job *j)
 {
     struct ir_http_req hr;
     const struct ir_provider *ad = j->cur->ep->adapter;
 
+    if (http_need_token(j))
+        return;
     memset(&hr, 0, sizeof hr);
     if (ad->build(&j->call, &hr, &j->aerr) != IR_OK) {
         ir_http_req_cleanup(&hr);
@@ -367,7 +452,7 @@ http_poll_cb(evutil_socket_t fd, short what, void *arg)
 {
     struct ir_job *j = arg;
     struct ir_http_req hr;
-    char *url;
+    const char *url;
 
     (void)fd;
     (void)what;
@@ -375,18 +460,24 @@ http_poll_cb(evutil_socket_t fd, short what, void *arg)
     if (ir_job_reap_if_cancelled(j))
         return;
     memset(&hr, 0, sizeof hr);
-    url = j->res.poll_url;
-    j->res.poll_url = NULL;
-    if (j->cur->ep->adapter->poll_build(&j->call, url, &hr, &j->aerr) !=
-        IR_OK) {
-        ir_free(url);
+    /* A new URL replaces the one being polled; none means poll the same
+     * URL again (BFL's polling_url is used exactly as returned). */
+    if (j->res.poll_url != NULL) {
+        ir_free(j->poll_url);
+        j->poll_url = j->res.poll_url;
+        j->res.poll_url = NULL;
+    }
+    url = j->poll_url;
+    if (url == NULL || j->cur->ep->adapter->poll_build(&j->call, url, &hr,
+                                                       &j->aerr) != IR_OK) {
         ir_http_req_cleanup(&hr);
         if (j->aerr.status == 0)
-            ir_error_set(&j->aerr, 500, "building the poll request failed");
+            ir_error_set(&j->aerr, 502, "%s: no URL to poll",
+                         http_provider(j));
+        j->aerr.retryable = true;
         ir_job_attempt_end(j);
         return;
     }
-    ir_free(url);
     ir_gen_result_cleanup(&j->res);
     http_send(j, &hr, false);
 }

@@ -42,6 +42,7 @@ job_free(struct ir_job *j)
         ir_sse_cleanup(&j->sse);
     ir_buf_cleanup(&j->errbody);
     ir_free(j->completed_b64);
+    ir_free(j->poll_url);
     ir_free(j);
 }
 
@@ -187,6 +188,8 @@ job_next_attempt(struct ir_job *j)
     j->attempt_start_ms = ir_time_mono_ms();
     j->conn_retries = 0;
     j->polls = 0;
+    ir_free(j->poll_url);
+    j->poll_url = NULL;
     j->bytes_in = 0;
     j->stream_done = false;
     ir_free(j->completed_b64);

@@ -53,6 +53,7 @@ struct ir_job {
     struct ir_work *work;
     struct event *timer;          /* poll wait, retry backoff */
     int polls;
+    char *poll_url;               /* owned: the URL being polled */
     size_t download_next;         /* next image URL to download */
     bool parse_needed;            /* the worker must parse ureq's body */
     /* streaming */

@@ -18,6 +18,7 @@
 #include "catalog/catalog.h"
 #include "routing/health.h"
 #include "routing/metrics.h"
+#include "routing/tokens.h"
 #include "server/http_server.h"
 #include "store/store.h"
 #include "upstream/client.h"
@@ -115,6 +116,7 @@ ir_server_new(const struct ir_config *cfg, struct ir_server **out,
         goto fail;
     if ((err = ir_upstream_new(s->base, &s->upstream)) ||
         (err = ir_routing_health_new(&s->health)) ||
+        (err = ir_routing_tokens_new(&s->tokens)) ||
         (err = ir_routing_metrics_new(&s->metrics)))
         goto fail;
     ir_http_limits_default(&limits);
@@ -174,6 +176,7 @@ ir_server_free(struct ir_server *s)
     ir_api_free(s->api);
     ir_routing_metrics_free(s->metrics);
     ir_routing_health_free(s->health);
+    ir_routing_tokens_free(s->tokens);
     ir_catalog_free(s->catalog);
     if (s->base != NULL)
         event_base_free(s->base);

@@ -20,6 +20,7 @@ struct ir_store;
 struct ir_workers;
 struct ir_upstream;
 struct ir_health;
+struct ir_tokens;
 struct ir_metrics;
 struct ir_api;
 
@@ -50,6 +51,7 @@ struct ir_server {
     struct ir_workers *workers;
     struct ir_upstream *upstream;
     struct ir_health *health;
+    struct ir_tokens *tokens;  /* OAuth tokens for credentials files */
     struct ir_metrics *metrics;
     struct ir_api *api;        /* cached renderings (model list) */
     struct event *sigint_ev, *sigterm_ev;
