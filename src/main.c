@@ -55,6 +55,9 @@ serve_usage(FILE *f)
           "  --allow-private-refs  fetch reference image URLs from private\n"
           "                        and loopback addresses too\n"
           "  --no-bootstrap        do not create keys in an empty store\n"
+          "  --instance-id ID      names this instance's credit holds; a\n"
+          "                        restart gives back its old ones at once\n"
+          "                        (HOSTNAME:PORT; unique per live server)\n"
           "  --log-level LEVEL     debug, info, warn or error (info)\n"
           "\n"
           "Provider credentials come from the environment (OPENAI_API_KEY,\n"
@@ -153,7 +156,8 @@ static int
 serve_main(int argc, char **argv)
 {
     enum { O_LISTEN = 1, O_DB, O_CATALOG, O_MAXBODY, O_DEADLINE, O_FBT,
-           O_CT, O_WORKERS, O_STORE, O_PRIV, O_NOBOOT, O_LOG, O_HELP };
+           O_CT, O_WORKERS, O_STORE, O_PRIV, O_NOBOOT, O_LOG, O_HELP,
+           O_INSTANCE };
     static const struct option opts[] = {
         {"listen", required_argument, NULL, O_LISTEN},
         {"db", required_argument, NULL, O_DB},
@@ -168,6 +172,7 @@ serve_main(int argc, char **argv)
         {"no-bootstrap", no_argument, NULL, O_NOBOOT},
         {"log-level", required_argument, NULL, O_LOG},
         {"help", no_argument, NULL, O_HELP},
+        {"instance-id", required_argument, NULL, O_INSTANCE},
         {NULL, 0, NULL, 0},
     };
     struct ir_config cfg;
@@ -238,6 +243,12 @@ serve_main(int argc, char **argv)
         case O_HELP:
             serve_usage(stdout);
             return 0;
+        case O_INSTANCE:
+            if (optarg[0] == '\0' ||
+                strlen(optarg) >= sizeof cfg.instance_id)
+                goto bad;
+            memcpy(cfg.instance_id, optarg, strlen(optarg) + 1);
+            break;
         default:
             goto usage;
         }

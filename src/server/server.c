@@ -84,6 +84,30 @@ server_drain_check(evutil_socket_t fd, short what, void *arg)
         event_base_loopbreak(s->base);
 }
 
+/* Names this instance in the store and gives back the credit its
+ * previous life (same id, killed mid-request) still held. */
+static ir_err
+server_claim(struct ir_server *s, struct ir_diag *d)
+{
+    char host[64];
+    size_t released = 0;
+    ir_err err;
+
+    if (s->cfg.instance_id[0] == '\0') {
+        if (gethostname(host, sizeof host) != 0)
+            (void)snprintf(host, sizeof host, "localhost");
+        host[sizeof host - 1] = '\0';
+        if (snprintf(s->cfg.instance_id, sizeof s->cfg.instance_id, "%s:%d",
+                     host, s->cfg.listen_port) < 0)
+            return IR_EINTERNAL;
+    }
+    err = ir_store_claim(s->store, s->cfg.instance_id, &released, d);
+    if (err == IR_OK && released > 0)
+        ir_log_info("store: instance %s gave back %zu credit hold(s) of "
+                    "its previous run", s->cfg.instance_id, released);
+    return err;
+}
+
 ir_err
 ir_server_new(const struct ir_config *cfg, struct ir_server **out,
               struct ir_diag *d)
@@ -109,7 +133,8 @@ ir_server_new(const struct ir_config *cfg, struct ir_server **out,
                                        server_getenv, NULL, &s->catalog, d)))
         goto fail;
     if ((err = ir_store_open(cfg->db, s->base, cfg->store_threads, &s->store,
-                             d)))
+                             d)) ||
+        (err = server_claim(s, d)))
         goto fail;
     /* Holds of requests that died with their process are given back. */
     if ((err = ir_store_sweep_start(s->store, 30)))

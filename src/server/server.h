@@ -37,6 +37,10 @@ struct ir_config {
     unsigned store_threads;
     bool allow_private_refs;   /* fetch reference URLs from private IPs */
     bool bootstrap_keys;       /* create keys on an empty store */
+    /* Names this process's credit holds in the store; on start, holds
+     * still marked with it (a previous life that crashed) are given
+     * back. Unique among live instances. "" = "<hostname>:<port>". */
+    char instance_id[128];
     int log_level;
 };
 

@@ -16,7 +16,8 @@
 #include "util/err.h"
 
 #define IR_STORE_MAX_PARAMS 40
-#define IR_STORE_OWNER_LEN 12
+#define IR_STORE_OWNER_LEN (IR_STORE_INSTANCE_MAX - 1)
+#define IR_STORE_OWNER_RANDOM 12 /* random owner id of a plain connection */
 
 enum ir_store_vtype { IR_STORE_V_NULL, IR_STORE_V_INT, IR_STORE_V_TEXT };
 
@@ -131,7 +132,7 @@ ir_err ir_store_db_int_cb(const struct ir_store_row *r, void *arg);
     "hash, label, name, management, disabled, limit_nanos, limit_reset, " \
     "usage_nanos, usage_total_nanos, reserved_nanos, period_start, "      \
     "created_at, updated_at, expires_at, rate_limit_requests, "           \
-    "rate_limit_interval_s"
+    "rate_limit_interval_s, include_byok_in_limit"
 
 /* Fills the struct ir_key at arg; found flag is hash[0] != 0. */
 ir_err ir_store_key_row_cb(const struct ir_store_row *r, void *arg);

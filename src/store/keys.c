@@ -156,6 +156,7 @@ ir_store_key_row_cb(const struct ir_store_row *r, void *arg)
     k->expires_at = ir_store_db_int(r, 13);
     k->rate_limit_requests = (int)ir_store_db_int(r, 14);
     k->rate_limit_interval_s = (int)ir_store_db_int(r, 15);
+    k->include_byok_in_limit = ir_store_db_int(r, 16) != 0;
     return IR_OK;
 }
 
@@ -415,6 +416,8 @@ keys_update_tx(struct ir_store_conn *c, void *arg, struct ir_diag *d)
         k->disabled = u->disabled;
     if (u->fields & IR_KEY_SET_MANAGEMENT)
         k->management = u->management;
+    if (u->fields & IR_KEY_SET_BYOK)
+        k->include_byok_in_limit = u->include_byok_in_limit;
     if (u->fields & IR_KEY_SET_LIMIT)
         k->limit_nanos = u->limit_nanos;
     if (u->fields & IR_KEY_SET_EXPIRES)
@@ -466,8 +469,8 @@ keys_write(struct ir_store_conn *c, const struct ir_key *k, struct ir_diag *d)
         "UPDATE keys SET name = $2, management = $3, disabled = $4, "
         "limit_nanos = $5, limit_reset = $6, usage_nanos = $7, "
         "period_start = $8, updated_at = $9, expires_at = $10, "
-        "rate_limit_requests = $11, rate_limit_interval_s = $12 "
-        "WHERE hash = $1",
+        "rate_limit_requests = $11, rate_limit_interval_s = $12, "
+        "include_byok_in_limit = $13 WHERE hash = $1",
         (struct ir_store_val[]){
             IR_SV_TEXT(k->hash), IR_SV_TEXT(k->name),
             IR_SV_INT(k->management), IR_SV_INT(k->disabled),
@@ -476,8 +479,9 @@ keys_write(struct ir_store_conn *c, const struct ir_key *k, struct ir_diag *d)
             IR_SV_TEXT(k->limit_reset), IR_SV_INT(k->usage_nanos),
             IR_SV_INT(k->period_start), IR_SV_INT(k->updated_at),
             IR_SV_INT(k->expires_at), IR_SV_INT(k->rate_limit_requests),
-            IR_SV_INT(k->rate_limit_interval_s)},
-        12, NULL, NULL, NULL, d);
+            IR_SV_INT(k->rate_limit_interval_s),
+            IR_SV_INT(k->include_byok_in_limit)},
+        13, NULL, NULL, NULL, d);
 }
 
 ir_err

@@ -6,9 +6,10 @@
  * hold counts against the key's limit (and the account's credit) at once,
  * so concurrent requests never overdraw, on one instance or several.
  * Settling turns the hold into usage and records the generation in the
- * same transaction. Every hold has an expiry: if the process dies between
- * reserve and settle, the sweep (at startup and periodically, on any
- * instance) gives the credit back.
+ * same transaction. Every hold has an expiry and names its instance: if
+ * the process dies between reserve and settle, its restart gives the
+ * credit back at once (ir_store_claim), and otherwise the sweep (at
+ * startup and periodically, on any instance) does when the hold expires.
  *
  * Lock order, the same in every transaction so PostgreSQL never
  * deadlocks: reservation row, then key row, then the account row.
@@ -56,6 +57,16 @@ struct money_holds {
     size_t n, cap;
 };
 
+/* One sweep transaction: expired holds, or (owner set) one owner's. */
+struct money_sweep {
+    const char *owner;
+    size_t batch;
+};
+
+struct money_open {
+    int64_t n, sum;
+};
+
 static ir_err money_reserve_tx(struct ir_store_conn *c, void *arg,
                                struct ir_diag *d) IR_MUST_CHECK;
 static ir_err money_settle_tx(struct ir_store_conn *c, void *arg,
@@ -68,6 +79,10 @@ static ir_err money_account_get(struct ir_store_conn *c, bool lock,
     IR_MUST_CHECK;
 static ir_err money_hold_cb(const struct ir_store_row *r, void *arg);
 static int money_hold_cmp(const void *a, const void *b);
+static ir_err money_sweep_all(struct ir_store_conn *c, const char *owner,
+                              size_t *released, struct ir_diag *d)
+    IR_MUST_CHECK;
+static ir_err money_open_cb(const struct ir_store_row *r, void *arg);
 static ir_err money_charge(struct ir_store_conn *c, const char *key_hash,
                            int64_t held, int64_t actual, struct ir_diag *d)
     IR_MUST_CHECK;
@@ -285,14 +300,32 @@ money_hold_cb(const struct ir_store_row *r, void *arg)
 ir_err
 ir_store_sweep(struct ir_store_conn *c, size_t *released, struct ir_diag *d)
 {
-    size_t total = 0, batch;
+    return money_sweep_all(c, NULL, released, d);
+}
+
+ir_err
+ir_store_release_owner(struct ir_store_conn *c, const char *owner,
+                       size_t *released, struct ir_diag *d)
+{
+    if (owner == NULL || owner[0] == '\0') {
+        ir_diag_set(d, "release: no owner");
+        return IR_EINVAL;
+    }
+    return money_sweep_all(c, owner, released, d);
+}
+
+static ir_err
+money_sweep_all(struct ir_store_conn *c, const char *owner, size_t *released,
+                struct ir_diag *d)
+{
+    struct money_sweep sw = {owner, 0};
+    size_t total = 0;
     ir_err err;
 
     do {
-        batch = 0;
-        err = ir_store_db_tx(c, money_sweep_tx, &batch, d);
-        total += batch;
-    } while (err == IR_OK && batch == MONEY_SWEEP_BATCH);
+        err = ir_store_db_tx(c, money_sweep_tx, &sw, d);
+        total += sw.batch;
+    } while (err == IR_OK && sw.batch == MONEY_SWEEP_BATCH);
     if (released != NULL)
         *released = total;
     return err;
@@ -301,18 +334,34 @@ ir_store_sweep(struct ir_store_conn *c, size_t *released, struct ir_diag *d)
 static ir_err
 money_sweep_tx(struct ir_store_conn *c, void *arg, struct ir_diag *d)
 {
-    size_t *batch = arg;
+    struct money_sweep *sw = arg;
     struct money_holds h = {NULL, 0, 0};
     int64_t sum = 0, part;
+    char sql[256];
     size_t i, j;
     ir_err err;
 
-    *batch = 0;
-    err = ir_store_db_query(c, c->be->sweep_sql,
-                            (struct ir_store_val[]){
-                                IR_SV_INT(ir_store_db_now(c)),
-                                IR_SV_INT(MONEY_SWEEP_BATCH)},
-                            2, money_hold_cb, &h, NULL, d);
+    sw->batch = 0;
+    if (sw->owner == NULL) {
+        err = ir_store_db_query(c, c->be->sweep_sql,
+                                (struct ir_store_val[]){
+                                    IR_SV_INT(ir_store_db_now(c)),
+                                    IR_SV_INT(MONEY_SWEEP_BATCH)},
+                                2, money_hold_cb, &h, NULL, d);
+    } else {
+        /* A dead instance's holds: nobody settles them, so waiting on a
+         * row lock (a concurrent sweep) is short. */
+        (void)snprintf(sql, sizeof sql,
+                       "DELETE FROM reservations WHERE id IN (SELECT id "
+                       "FROM reservations WHERE owner = $1 ORDER BY id "
+                       "LIMIT $2%s) RETURNING key_hash, amount_nanos",
+                       c->be->for_update);
+        err = ir_store_db_query(c, sql,
+                                (struct ir_store_val[]){
+                                    IR_SV_TEXT(sw->owner),
+                                    IR_SV_INT(MONEY_SWEEP_BATCH)},
+                                2, money_hold_cb, &h, NULL, d);
+    }
     if (err || h.n == 0)
         goto out;
     /* Keys in hash order, one update each, so two sweepers (or a sweeper
@@ -338,10 +387,41 @@ money_sweep_tx(struct ir_store_conn *c, void *arg, struct ir_diag *d)
            "WHERE id = 1",
         (struct ir_store_val[]){IR_SV_INT(sum)}, 1, NULL, NULL, NULL, d);
     if (err == IR_OK)
-        *batch = h.n;
+        sw->batch = h.n;
 out:
     ir_free(h.v);
     return err;
+}
+
+/* ---- open holds ---------------------------------------------------- */
+
+ir_err
+ir_store_reservations(struct ir_store_conn *c, const char *key_hash,
+                      size_t *n, int64_t *nanos, struct ir_diag *d)
+{
+    struct money_open o = {0, 0};
+    ir_err err;
+
+    err = ir_store_db_query(
+        c,
+        "SELECT COUNT(*), COALESCE(SUM(amount_nanos), 0) FROM reservations "
+        "WHERE key_hash = $1 OR $2 = 1",
+        (struct ir_store_val[]){IR_SV_TEXT(key_hash ? key_hash : ""),
+                                IR_SV_INT(key_hash == NULL)},
+        2, money_open_cb, &o, NULL, d);
+    *n = err ? 0 : (size_t)o.n;
+    *nanos = err ? 0 : o.sum;
+    return err;
+}
+
+static ir_err
+money_open_cb(const struct ir_store_row *r, void *arg)
+{
+    struct money_open *o = arg;
+
+    o->n = ir_store_db_int(r, 0);
+    o->sum = ir_store_db_int(r, 1);
+    return IR_OK;
 }
 
 static int

@@ -128,6 +128,11 @@ static const char *const store_migrations[] = {
     " usage_nanos BIGINT NOT NULL DEFAULT 0,"
     " reserved_nanos BIGINT NOT NULL DEFAULT 0);"
     "INSERT INTO account (id) VALUES (1) ON CONFLICT DO NOTHING;",
+    /* 2: the accounts API's include_byok_in_limit; finding an instance's
+     * holds at its restart (ir_store_claim). */
+    "ALTER TABLE keys ADD COLUMN include_byok_in_limit INTEGER NOT NULL"
+    " DEFAULT 0;"
+    "CREATE INDEX IF NOT EXISTS reservations_owner ON reservations (owner);",
 };
 
 #define STORE_NMIGRATIONS \
@@ -160,7 +165,7 @@ ir_store_conn_open(const char *url, struct ir_store_conn **out,
     if (c == NULL)
         return IR_ENOMEM;
     c->be = store_backend(url);
-    err = ir_rand_alnum(c->owner, IR_STORE_OWNER_LEN);
+    err = ir_rand_alnum(c->owner, IR_STORE_OWNER_RANDOM);
     if (err)
         goto out;
     err = c->be->open(c, url, d);
@@ -196,6 +201,17 @@ const char *
 ir_store_conn_backend(const struct ir_store_conn *c)
 {
     return c->be->name;
+}
+
+ir_err
+ir_store_conn_set_owner(struct ir_store_conn *c, const char *owner)
+{
+    size_t n = owner ? strlen(owner) : 0;
+
+    if (n == 0 || n > IR_STORE_OWNER_LEN)
+        return IR_EINVAL;
+    memcpy(c->owner, owner, n + 1);
+    return IR_OK;
 }
 
 int64_t
@@ -371,6 +387,24 @@ out:
     }
     *out = s;
     return IR_OK;
+}
+
+ir_err
+ir_store_claim(struct ir_store *s, const char *instance_id,
+               size_t *released, struct ir_diag *d)
+{
+    unsigned i;
+    ir_err err;
+
+    for (i = 0; i < s->nconns; i++) {
+        err = ir_store_conn_set_owner(s->conns[i], instance_id);
+        if (err) {
+            ir_diag_set(d, "instance id must be 1 to %d bytes",
+                        IR_STORE_OWNER_LEN);
+            return err;
+        }
+    }
+    return ir_store_release_owner(s->conns[0], instance_id, released, d);
 }
 
 void

@@ -43,6 +43,8 @@ struct ir_key {
     int64_t expires_at;             /* unix s, 0 = never */
     int rate_limit_requests;        /* 0 = unlimited */
     int rate_limit_interval_s;
+    /* Kept for the accounts API; imagerouter has no BYOK usage yet. */
+    bool include_byok_in_limit;
 };
 
 struct ir_generation {
@@ -90,6 +92,7 @@ enum ir_key_field {
     IR_KEY_SET_EXPIRES = 1u << 4,
     IR_KEY_SET_RATE_LIMIT = 1u << 5,
     IR_KEY_SET_MANAGEMENT = 1u << 6,
+    IR_KEY_SET_BYOK = 1u << 7,
 };
 
 struct ir_key_update {
@@ -102,6 +105,7 @@ struct ir_key_update {
     int rate_limit_requests; /* 0 = unlimited */
     int rate_limit_interval_s;
     bool management;
+    bool include_byok_in_limit;
 };
 
 /* One row of the per-app attribution report: successful generations
@@ -120,6 +124,7 @@ struct ir_store_app_usage {
 };
 
 #define IR_STORE_RESERVATION_ID_LEN 28 /* "rsv-" + 24 alphanumerics */
+#define IR_STORE_INSTANCE_MAX 128      /* bytes of an instance id, with NUL */
 #define IR_STORE_MAX_ROWS 100000       /* cap on one report's rows */
 
 /* ---- lifecycle ---------------------------------------------------- */
@@ -138,6 +143,17 @@ void ir_store_free(struct ir_store *s);
 ir_err ir_store_sweep_start(struct ir_store *s, unsigned interval_s)
     IR_MUST_CHECK;
 
+/* Names this instance (struct ir_config.instance_id, e.g. "host:8080"):
+ * its credit holds are marked with the id from now on. Then gives back
+ * every hold still marked with it: a process with this id died between
+ * reserve and settle, and as this process now has the id, that one is
+ * not alive. Holds of other instances wait for their expiry (they may be
+ * alive). Two live instances must never share an id. Blocking; call once
+ * after ir_store_open, before the first ir_store_run. *released
+ * (optional) gets how many holds were given back. */
+ir_err ir_store_claim(struct ir_store *s, const char *instance_id,
+                      size_t *released, struct ir_diag *d) IR_MUST_CHECK;
+
 /* A direct, blocking connection (CLI, tests). Migrates on open. One
  * thread at a time may use a connection; open one per thread. A SQLite
  * path's missing parent directories are created. */
@@ -149,6 +165,10 @@ void ir_store_conn_close(struct ir_store_conn *c);
 void ir_store_conn_set_now(struct ir_store_conn *c, int64_t now);
 /* "sqlite" or "postgres". */
 const char *ir_store_conn_backend(const struct ir_store_conn *c);
+/* Marks this connection's holds with owner (an instance id, shorter than
+ * IR_STORE_INSTANCE_MAX) instead of the random id it opened with. */
+ir_err ir_store_conn_set_owner(struct ir_store_conn *c, const char *owner)
+    IR_MUST_CHECK;
 
 /* Runs fn(conn, arg) on a store thread, then done(arg) on the loop. */
 typedef void ir_store_fn(struct ir_store_conn *c, void *arg);
@@ -233,6 +253,17 @@ ir_err ir_store_release(struct ir_store_conn *c, const char *reservation_id,
  * instances); *released (optional) gets how many. */
 ir_err ir_store_sweep(struct ir_store_conn *c, size_t *released,
                       struct ir_diag *d) IR_MUST_CHECK;
+
+/* Releases every hold marked with owner, expired or not (see
+ * ir_store_claim); *released (optional) gets how many. */
+ir_err ir_store_release_owner(struct ir_store_conn *c, const char *owner,
+                              size_t *released, struct ir_diag *d)
+    IR_MUST_CHECK;
+/* Open holds of one key (key_hash NULL: of every key): how many, and
+ * their sum in nanos. */
+ir_err ir_store_reservations(struct ir_store_conn *c, const char *key_hash,
+                             size_t *n, int64_t *nanos, struct ir_diag *d)
+    IR_MUST_CHECK;
 
 /* Account credit for GET /api/v1/credits. total is IR_NANOS_NONE until
  * credits are first granted (no account-wide cap); usage is every charge

@@ -790,6 +790,95 @@ test_sweep(void **state)
                      IR_OK);
 }
 
+/* A restarted instance gives back its previous life's holds at once, and
+ * leaves other instances' holds to their expiry (they may be alive). */
+static void
+test_release_owner(void **state)
+{
+    struct fx *f = *state;
+    char id[IR_STORE_RESERVATION_ID_LEN + 1], id2[sizeof id], id3[sizeof id];
+    char longid[IR_STORE_INSTANCE_MAX + 8];
+    struct ir_store_conn *b, *again;
+    struct ir_generation g;
+    struct ir_diag d = {""};
+    const char *reason;
+    int64_t sum = -1;
+    size_t n = 99;
+    struct ir_key k;
+
+    mk_key(f->c, "own", USD, NULL, &k);
+    b = fx_conn(f);
+    assert_int_equal(ir_store_conn_set_owner(f->c, "host-a:8080"), IR_OK);
+    assert_int_equal(ir_store_conn_set_owner(b, "host-b:8080"), IR_OK);
+    assert_int_equal(ir_store_conn_set_owner(b, ""), IR_EINVAL);
+    memset(longid, 'x', sizeof longid - 1);
+    longid[sizeof longid - 1] = '\0';
+    assert_int_equal(ir_store_conn_set_owner(b, longid), IR_EINVAL);
+    assert_int_equal(ir_store_reserve(f->c, k.hash, USD / 2, 600, id,
+                                      &reason, &d),
+                     IR_OK);
+    assert_int_equal(ir_store_reserve(f->c, k.hash, USD / 8, 600, id3,
+                                      &reason, &d),
+                     IR_OK);
+    assert_int_equal(ir_store_reserve(b, k.hash, USD / 4, 600, id2, &reason,
+                                      &d),
+                     IR_OK);
+    assert_int_equal(ir_store_reservations(f->c, k.hash, &n, &sum, &d),
+                     IR_OK);
+    assert_int_equal(n, 3);
+    assert_int_equal(sum, USD / 2 + USD / 8 + USD / 4);
+
+    /* host-a dies and comes back: its two holds go, none expired yet. */
+    ir_store_conn_close(f->c);
+    f->c = fx_conn(f);
+    again = f->c;
+    assert_int_equal(ir_store_release_owner(again, "host-a:8080", &n, &d),
+                     IR_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(get_key(again, k.hash).reserved_nanos, USD / 4);
+    assert_int_equal(ir_store_reservations(again, NULL, &n, &sum, &d),
+                     IR_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(sum, USD / 4);
+    assert_int_equal(ir_store_release_owner(again, "host-a:8080", &n, &d),
+                     IR_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(ir_store_release_owner(again, "", &n, &d), IR_EINVAL);
+
+    /* host-b is alive: its hold settles normally. */
+    mk_gen(&g, "gen-own-b", k.hash, USD / 10, 1000);
+    assert_int_equal(ir_store_settle(b, id2, USD / 10, &g, &d), IR_OK);
+    k = get_key(again, k.hash);
+    assert_int_equal(k.reserved_nanos, 0);
+    assert_int_equal(k.usage_nanos, USD / 10);
+    assert_int_equal(ir_store_reservations(again, k.hash, &n, &sum, &d),
+                     IR_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(sum, 0);
+    /* The whole limit less the charge fits again. */
+    assert_int_equal(ir_store_reserve(again, k.hash, USD - USD / 10, 600, id,
+                                      &reason, &d),
+                     IR_OK);
+    ir_store_conn_close(b);
+}
+
+static void
+test_key_byok_flag(void **state)
+{
+    struct fx *f = *state;
+    struct ir_key_update u = {0};
+    struct ir_diag d = {""};
+    struct ir_key k;
+
+    mk_key(f->c, "byok", IR_NANOS_NONE, NULL, &k);
+    assert_false(k.include_byok_in_limit);
+    u.fields = IR_KEY_SET_BYOK;
+    u.include_byok_in_limit = true;
+    assert_int_equal(ir_store_key_update(f->c, k.hash, &u, &k, &d), IR_OK);
+    assert_true(k.include_byok_in_limit);
+    assert_true(get_key(f->c, k.hash).include_byok_in_limit);
+}
+
 static void
 test_rate_limit(void **state)
 {
@@ -973,8 +1062,23 @@ test_async_shell(void **state)
     int i;
 
     assert_non_null(sh.base);
+    /* A hold of this instance's previous life, given back by the claim. */
+    {
+        char id[IR_STORE_RESERVATION_ID_LEN + 1];
+        const char *reason;
+        struct ir_key k;
+
+        mk_key(f->c, "claim", USD, NULL, &k);
+        assert_int_equal(ir_store_conn_set_owner(f->c, "shell:1"), IR_OK);
+        assert_int_equal(ir_store_reserve(f->c, k.hash, USD, 600, id,
+                                          &reason, &d),
+                         IR_OK);
+    }
     if (ir_store_open(f->url, sh.base, 4, &s, &d) != IR_OK)
         fail_msg("store open: %s", d.msg);
+    assert_int_equal(ir_store_claim(s, "", &n, &d), IR_EINVAL);
+    assert_int_equal(ir_store_claim(s, "shell:1", &n, &d), IR_OK);
+    assert_int_equal(n, 1);
     assert_int_equal(ir_store_sweep_start(s, 1), IR_OK);
     assert_int_equal(ir_store_sweep_start(s, 1), IR_EEXISTS);
     for (i = 0; i < SHELL_JOBS; i++) {
@@ -990,7 +1094,7 @@ test_async_shell(void **state)
     ir_store_free(s);
     event_base_free(sh.base);
     assert_int_equal(ir_store_key_count(f->c, &n, &d), IR_OK);
-    assert_int_equal(n, SHELL_JOBS);
+    assert_int_equal(n, SHELL_JOBS + 1);
     ir_store_free(NULL);
 }
 
@@ -1027,6 +1131,8 @@ test_open_errors(void **state)
     X(test_limit_reset)                                                    \
     X(test_key_usage)                                                      \
     X(test_sweep)                                                          \
+    X(test_release_owner)                                                  \
+    X(test_key_byok_flag)                                                  \
     X(test_rate_limit)                                                     \
     X(test_app_usage)                                                      \
     X(test_alloc_failures)                                                 \
