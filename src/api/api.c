@@ -53,6 +53,10 @@ ir_api_install(struct ir_server *srv)
         (err = ir_api_images_install(srv)) ||
         (err = ir_api_generation_install(srv)) ||
         (err = ir_api_openai_install(srv)) ||
+        (err = ir_api_key_install(srv)) ||
+        (err = ir_api_keys_install(srv)) ||
+        (err = ir_api_credits_install(srv)) ||
+        (err = ir_api_activity_install(srv)) ||
         (err = ir_http_server_route(srv->http, "GET", "/metrics",
                                     api_metrics_cb, srv)))
         return err;

@@ -22,5 +22,9 @@ ir_err ir_api_models_install(struct ir_server *srv) IR_MUST_CHECK;
 ir_err ir_api_images_install(struct ir_server *srv) IR_MUST_CHECK;
 ir_err ir_api_generation_install(struct ir_server *srv) IR_MUST_CHECK;
 ir_err ir_api_openai_install(struct ir_server *srv) IR_MUST_CHECK;
+ir_err ir_api_key_install(struct ir_server *srv) IR_MUST_CHECK;
+ir_err ir_api_keys_install(struct ir_server *srv) IR_MUST_CHECK;
+ir_err ir_api_credits_install(struct ir_server *srv) IR_MUST_CHECK;
+ir_err ir_api_activity_install(struct ir_server *srv) IR_MUST_CHECK;
 
 #endif
