@@ -93,16 +93,20 @@ IMAGEROUTER_API int imagerouter_error_code(const imagerouter_error *e);
 /* The HTTP status, or 0 when no HTTP reply was received. */
 IMAGEROUTER_API int imagerouter_error_status(const imagerouter_error *e);
 /* The server's error.message (or a description of the local failure). */
-IMAGEROUTER_API const char *imagerouter_error_message(const imagerouter_error *e);
+IMAGEROUTER_API const char *imagerouter_error_message(
+    const imagerouter_error *e);
 /* error.metadata as compact JSON text, or NULL. */
-IMAGEROUTER_API const char *imagerouter_error_metadata(const imagerouter_error *e);
+IMAGEROUTER_API const char *imagerouter_error_metadata(
+    const imagerouter_error *e);
 /* error.code when the server sent a string code (OpenAI style, or the
  * `code` of a stream error event), else NULL. */
-IMAGEROUTER_API const char *imagerouter_error_server_code(const imagerouter_error *e);
+IMAGEROUTER_API const char *imagerouter_error_server_code(
+    const imagerouter_error *e);
 /* The raw reply body (possibly truncated to 64 KiB), or NULL. */
 IMAGEROUTER_API const char *imagerouter_error_body(const imagerouter_error *e);
 /* From Retry-After-Ms or Retry-After, in ms; -1 when absent. */
-IMAGEROUTER_API long imagerouter_error_retry_after_ms(const imagerouter_error *e);
+IMAGEROUTER_API long imagerouter_error_retry_after_ms(
+    const imagerouter_error *e);
 /* How many HTTP attempts were made (0 when none). */
 IMAGEROUTER_API int imagerouter_error_attempts(const imagerouter_error *e);
 IMAGEROUTER_API void imagerouter_error_free(imagerouter_error *e);
@@ -150,7 +154,8 @@ typedef struct imagerouter_retry_config {
     void *clock_arg;
 } imagerouter_retry_config;
 
-IMAGEROUTER_API void imagerouter_retry_config_init(imagerouter_retry_config *rc);
+IMAGEROUTER_API void imagerouter_retry_config_init(
+    imagerouter_retry_config *rc);
 
 /* ------------------------------------------------------------------ */
 /* Client                                                              */
@@ -188,7 +193,8 @@ IMAGEROUTER_API int imagerouter_client_new(const imagerouter_options *opts,
                                            imagerouter_error **err);
 IMAGEROUTER_API void imagerouter_client_free(imagerouter_client *c);
 /* The base URL in use (no trailing slash). */
-IMAGEROUTER_API const char *imagerouter_client_base_url(const imagerouter_client *c);
+IMAGEROUTER_API const char *imagerouter_client_base_url(
+    const imagerouter_client *c);
 
 /* Progress of a running call. */
 typedef struct imagerouter_progress {
@@ -435,10 +441,9 @@ typedef struct imagerouter_endpoint_list {
     const char *json;          /* the reply body */
 } imagerouter_endpoint_list;
 
-IMAGEROUTER_API int imagerouter_list_models(imagerouter_client *c,
-                                            const imagerouter_call_options *opts,
-                                            imagerouter_model_list **out,
-                                            imagerouter_error **err);
+IMAGEROUTER_API int imagerouter_list_models(
+    imagerouter_client *c, const imagerouter_call_options *opts,
+    imagerouter_model_list **out, imagerouter_error **err);
 IMAGEROUTER_API void imagerouter_model_list_free(imagerouter_model_list *l);
 
 /* author and slug are percent-encoded ("seedream-4.5:free" is sent as
@@ -447,7 +452,8 @@ IMAGEROUTER_API int imagerouter_list_model_endpoints(
     imagerouter_client *c, const char *author, const char *slug,
     const imagerouter_call_options *opts, imagerouter_endpoint_list **out,
     imagerouter_error **err);
-IMAGEROUTER_API void imagerouter_endpoint_list_free(imagerouter_endpoint_list *l);
+IMAGEROUTER_API void imagerouter_endpoint_list_free(
+    imagerouter_endpoint_list *l);
 
 /* The descriptor named `name` in a capability array, or NULL. */
 IMAGEROUTER_API const imagerouter_capability *imagerouter_capability_find(

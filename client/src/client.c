@@ -216,7 +216,8 @@ struct curl_slist *
 irc_client_headers(const imagerouter_client *c, bool post, bool accept_stream)
 {
     const char *fixed[] = {
-        accept_stream ? "Accept: text/event-stream" : "Accept: application/json",
+        accept_stream ? "Accept: text/event-stream"
+                      : "Accept: application/json",
         post ? "Content-Type: application/json" : NULL,
         "Expect:",   /* no 100-continue round trip for big bodies */
         c->auth_header, c->referer_header, c->title_header,

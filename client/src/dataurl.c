@@ -49,7 +49,8 @@ imagerouter_media_type_sniff(const void *data, size_t len)
         return "image/jpeg";
     if (len >= 12 && memcmp(p, "RIFF", 4) == 0 && memcmp(p + 8, "WEBP", 4) == 0)
         return "image/webp";
-    if (len >= 6 && (memcmp(p, "GIF87a", 6) == 0 || memcmp(p, "GIF89a", 6) == 0))
+    if (len >= 6 &&
+        (memcmp(p, "GIF87a", 6) == 0 || memcmp(p, "GIF89a", 6) == 0))
         return "image/gif";
     if (sniff_svg(p, len))
         return "image/svg+xml";

@@ -124,18 +124,18 @@ gen_completed(struct gen *g, json_t *o, imagerouter_event *ev)
     if (!irc_response_usage(usage, &g->res->arena, &u))
         return gen_emit(g, ev);
     img = irc_result_add_b64(g->res, json_string_value(b64),
-                             json_string_length(b64), str_or_null(o, "media_type"),
-                             &bad);
+                             json_string_length(b64),
+                             str_or_null(o, "media_type"), &bad);
     if (!img && bad)
         return gen_emit(g, ev);
     if (!img)
         return gen_stop(g, IMAGEROUTER_ERR_NO_MEMORY, "out of memory");
     if (u.present)
         g->res->pub.usage = u;
+    if (!json_is_integer(created))
+        created = json_object_get(o, "created_at");   /* OpenAI's name */
     if (json_is_integer(created))
         g->res->pub.created = json_integer_value(created);
-    else if (json_is_integer(json_object_get(o, "created_at")))
-        g->res->pub.created = json_integer_value(json_object_get(o, "created_at"));
     ev->type = IMAGEROUTER_EVENT_COMPLETED;
     ev->index = g->completed++;
     ev->data = img->data;

@@ -151,7 +151,8 @@ models_model(struct irc_arena *a, json_t *o, imagerouter_model *m)
     m->supported_parameters =
         models_caps(a, json_object_get(o, "supported_parameters"),
                     &m->supported_parameter_count, &ok);
-    m->supports_streaming = json_is_true(json_object_get(o, "supports_streaming"));
+    m->supports_streaming =
+        json_is_true(json_object_get(o, "supports_streaming"));
     m->endpoints_url = models_str(a, o, "endpoints", &ok);
     return ok;
 }
@@ -164,7 +165,8 @@ models_endpoint(struct irc_arena *a, json_t *o, imagerouter_endpoint *e)
     bool ok = true;
     size_t i;
 
-    if (!json_is_object(o) || !json_is_string(json_object_get(o, "provider_name")))
+    if (!json_is_object(o) ||
+        !json_is_string(json_object_get(o, "provider_name")))
         return false;
     e->provider_name = models_str(a, o, "provider_name", &ok);
     e->provider_slug = models_str(a, o, "provider_slug", &ok);
@@ -175,7 +177,8 @@ models_endpoint(struct irc_arena *a, json_t *o, imagerouter_endpoint *e)
     e->allowed_passthrough_parameters = models_strings(
         a, json_object_get(o, "allowed_passthrough_parameters"),
         &e->allowed_passthrough_parameter_count, &ok);
-    e->supports_streaming = json_is_true(json_object_get(o, "supports_streaming"));
+    e->supports_streaming =
+        json_is_true(json_object_get(o, "supports_streaming"));
     if (json_is_array(pricing) && json_array_size(pricing) > 0) {
         p = irc_arena_alloc(a, json_array_size(pricing) * sizeof *p);
         if (!p)

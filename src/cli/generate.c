@@ -381,7 +381,8 @@ static char *
 gen_filename(const struct gen_opts *o, const imagerouter_result *res,
              size_t i)
 {
-    const char *ext = imagerouter_media_type_extension(res->images[i].media_type);
+    const char *ext =
+        imagerouter_media_type_extension(res->images[i].media_type);
     const char *base = res->generation_id ? res->generation_id : "image";
     const char *dot, *slash;
     char *name;

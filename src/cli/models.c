@@ -207,7 +207,8 @@ ir_cli_models_main(int argc, char **argv)
             const imagerouter_model *m = &list->models[i];
 
             printf("%-*s  %-*s  %-6s  ", (int)idw, m->id, (int)namew,
-                   m->name ? m->name : "-", m->supports_streaming ? "yes" : "no");
+                   m->name ? m->name : "-",
+                   m->supports_streaming ? "yes" : "no");
             ir_cli_models_caps(stdout, m->supported_parameters,
                                m->supported_parameter_count);
             putchar('\n');
