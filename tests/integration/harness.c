@@ -129,28 +129,22 @@ th_create_key(struct th_server *s, const char *name, bool mgmt, char *dst,
     free(out);
 }
 
-void
-th_server_start(struct th_server *s, const char *const *extra_args,
-                const char *const *env)
+/* Runs `imagerouter serve` on s->db; on s->port when set (a restart),
+ * else on a free port. Waits for /health. */
+static void
+th_server_launch(struct th_server *s, const char *const *extra_args,
+                 const char *const *env)
 {
     const char *args[64];
     char listen[64];
     struct th_resp r;
     size_t n = 0, i;
     int tries, logfd;
+    bool fixed = s->port != 0;
 
-    memset(s, 0, sizeof *s);
-    (void)snprintf(s->dir, sizeof s->dir, "/tmp/ir-itest-XXXXXX");
-    if (mkdtemp(s->dir) == NULL)
-        th_die("mkdtemp: %s", strerror(errno));
-    (void)snprintf(s->db, sizeof s->db, "%s/store.db", s->dir);
-    (void)snprintf(s->log_path, sizeof s->log_path, "%s/server.log",
-                   s->dir);
-    th_create_key(s, "itest", false, s->key, sizeof s->key);
-    th_create_key(s, "itest-admin", true, s->mgmt_key, sizeof s->mgmt_key);
-
-    for (tries = 0; tries < 5; tries++) {
-        s->port = th_free_port();
+    for (tries = 0; tries < (fixed ? 1 : 5); tries++) {
+        if (!fixed)
+            s->port = th_free_port();
         (void)snprintf(listen, sizeof listen, "127.0.0.1:%d", s->port);
         (void)snprintf(s->base, sizeof s->base, "http://127.0.0.1:%d",
                        s->port);
@@ -162,7 +156,8 @@ th_server_start(struct th_server *s, const char *const *extra_args,
         args[n++] = "--db";
         args[n++] = s->db;
         args[n++] = "--no-bootstrap";
-        for (i = 0; extra_args != NULL && extra_args[i] != NULL; i++)
+        for (i = 0; extra_args != NULL && extra_args[i] != NULL && n < 63;
+             i++)
             args[n++] = extra_args[i];
         args[n] = NULL;
         s->pid = fork();
@@ -196,9 +191,55 @@ th_server_start(struct th_server *s, const char *const *extra_args,
         if (s->pid != 0) {
             kill(s->pid, SIGKILL);
             waitpid(s->pid, NULL, 0);
+            s->pid = 0;
         }
     }
     th_die("the server did not start; see %s", s->log_path);
+}
+
+void
+th_server_start_db(struct th_server *s, const char *db,
+                   const char *const *extra_args, const char *const *env)
+{
+    memset(s, 0, sizeof *s);
+    (void)snprintf(s->dir, sizeof s->dir, "/tmp/ir-itest-XXXXXX");
+    if (mkdtemp(s->dir) == NULL)
+        th_die("mkdtemp: %s", strerror(errno));
+    if (db != NULL)
+        (void)snprintf(s->db, sizeof s->db, "%s", db);
+    else
+        (void)snprintf(s->db, sizeof s->db, "%s/store.db", s->dir);
+    (void)snprintf(s->log_path, sizeof s->log_path, "%s/server.log",
+                   s->dir);
+    th_create_key(s, "itest", false, s->key, sizeof s->key);
+    th_create_key(s, "itest-admin", true, s->mgmt_key, sizeof s->mgmt_key);
+    th_server_launch(s, extra_args, env);
+}
+
+void
+th_server_start(struct th_server *s, const char *const *extra_args,
+                const char *const *env)
+{
+    th_server_start_db(s, NULL, extra_args, env);
+}
+
+void
+th_server_kill(struct th_server *s)
+{
+    if (s->pid <= 0)
+        return;
+    kill(s->pid, SIGKILL);
+    waitpid(s->pid, NULL, 0);
+    s->pid = 0;
+}
+
+void
+th_server_restart(struct th_server *s, const char *const *extra_args,
+                  const char *const *env)
+{
+    if (s->pid > 0)
+        th_die("th_server_restart: the server is still running");
+    th_server_launch(s, extra_args, env);
 }
 
 int

@@ -38,8 +38,21 @@ const char *th_bin(void);
  * Aborts the test on failure. */
 void th_server_start(struct th_server *s, const char *const *extra_args,
                      const char *const *env);
+/* The same on the store at db (a path or postgres:// URL; NULL = a new
+ * temporary SQLite file). Several servers may share one PostgreSQL
+ * store; each creates its own pair of keys in it. */
+void th_server_start_db(struct th_server *s, const char *db,
+                        const char *const *extra_args,
+                        const char *const *env);
 /* SIGTERM, wait; returns the exit status (0 = clean, incl. ASan). */
 int th_server_stop(struct th_server *s);
+/* SIGKILL, wait: a crash. The store, log and keys stay for a restart. */
+void th_server_kill(struct th_server *s);
+/* Starts a killed server again (th_server_stop removes its store): same
+ * store, port, log and keys; pass the same --instance-id to be the same
+ * instance. */
+void th_server_restart(struct th_server *s, const char *const *extra_args,
+                       const char *const *env);
 
 /* Runs the binary with args; captures stdout into out (caller frees). */
 int th_run(const char *const *args, char **out);
