@@ -434,6 +434,7 @@ img_job_done(void *arg, struct ir_job_outcome *o)
     struct img_gen *g = arg;
     struct ir_error e;
 
+    ir_error_init(&e);
     g->job = NULL;
     ir_routing_metrics_inflight(g->srv->metrics, -1);
     g->out.ep = o->ep;

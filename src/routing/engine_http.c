@@ -175,6 +175,9 @@ http_work_done(void *arg)
         http_schedule_poll(j);
         return;
     }
+    /* The answer is parsed: its transfer can go (the URLs were copied). */
+    ir_upstream_req_free(j->ureq);
+    j->ureq = NULL;
     if (j->aerr.status == 0)
         for (i = 0; i < j->res.nimages; i++)
             if (j->res.images[i].bytes == NULL &&
@@ -183,8 +186,6 @@ http_work_done(void *arg)
                 http_download_next(j);
                 return;
             }
-    ir_upstream_req_free(j->ureq);
-    j->ureq = NULL;
     ir_job_attempt_end(j);
 }
 
