@@ -190,7 +190,10 @@ describe("@openrouter/sdk", { skip: skipNoBin }, () => {
     await expectError(gen(poor, { model: "compat/priced" }), errors.PaymentRequiredResponseError, 402);
   });
 
-  test("403 ForbiddenResponseError", { skip: "no images route answers 403 (only /api/v1/keys, which the SDK maps to OpenRouterDefaultError)" }, () => {});
+  test("403 ForbiddenResponseError (a management key cannot generate)", async () => {
+    const admin = new OpenRouter({ serverURL: router.api, apiKey: router.keys.admin });
+    await expectError(gen(admin, {}), errors.ForbiddenResponseError, 403);
+  });
 
   test("404 NotFoundResponseError (provider.only leaves nothing; unknown model's endpoints)", async () => {
     await expectError(gen(or, { provider: { only: ["no-such-provider"] } }), errors.NotFoundResponseError, 404);
