@@ -56,6 +56,18 @@ cap_desc(const struct ir_endpoint *ep, const char *param)
     return json_is_object(d) ? d : NULL;
 }
 
+int
+ir_catalog_capability_n_max(const struct ir_endpoint *ep)
+{
+    const json_t *d = cap_desc(ep, "n");
+    const json_t *max = json_object_get(d, "max"); /* borrowed */
+
+    /* An endpoint that does not declare n makes one image per call. */
+    if (strcmp(cap_type(d), "range") != 0 || !json_is_number(max))
+        return 1;
+    return json_number_value(max) < 1 ? 1 : (int)json_number_value(max);
+}
+
 bool
 ir_catalog_capability_declared(const struct ir_endpoint *ep,
                                const char *param)
@@ -193,7 +205,12 @@ ir_catalog_capability_check(const struct ir_request *req,
     if (tier[0] != '\0' &&
         !cap_enum_ok(cap_desc(ep, "resolution"), "resolution", tier, why))
         return false;
-    if (!cap_range_ok(cap_desc(ep, "n"), "n", req->n, why))
+    /* More images than the endpoint makes per call is served by parallel
+     * calls (routing/job.c); only fewer than its minimum disqualifies. */
+    if (!cap_range_ok(cap_desc(ep, "n"), "n",
+                      req->n > ir_catalog_capability_n_max(ep)
+                          ? ir_catalog_capability_n_max(ep) : req->n,
+                      why))
         return false;
     refs = cap_desc(ep, "input_references");
     if (refs == NULL && req->nrefs > 0) {

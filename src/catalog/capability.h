@@ -38,6 +38,10 @@ bool ir_catalog_capability_check(const struct ir_request *req,
                                  const struct ir_endpoint *ep,
                                  struct ir_cap_reject *why);
 
+/* Images one call to the endpoint can make (its n range's max; 1 when it
+ * does not declare n). A request for more is split into parallel calls. */
+int ir_catalog_capability_n_max(const struct ir_endpoint *ep);
+
 /* Is a parameter declared by the endpoint (and so forwarded)? */
 bool ir_catalog_capability_declared(const struct ir_endpoint *ep,
                                     const char *param);

@@ -142,7 +142,7 @@ gemini_gen_config(const struct ir_call *c, bool vertex, json_t *gc)
     }
     if (ir_providers_common_declared(c, "seed") && q->seed_set &&
         ir_providers_common_set(gc, "seed", json_integer(
-            (json_int_t)(q->seed & 0x7fffffff))) != IR_OK)
+            (json_int_t)((q->seed + c->image_offset) & 0x7fffffff))) != IR_OK)
         return IR_ENOMEM;
     return IR_OK;
 }

@@ -85,8 +85,9 @@ local_plan(const struct ir_call *c, struct local_plan *plan,
         return IR_ETOOBIG;
     }
     plan->n = c->n < 1 ? 1 : c->n > IR_MAX_N ? IR_MAX_N : c->n;
-    plan->seed = req->seed_set ? (uint64_t)req->seed
-                               : ir_render_prompt_seed(req->prompt);
+    plan->seed = (req->seed_set ? (uint64_t)req->seed
+                                : ir_render_prompt_seed(req->prompt)) +
+                 (uint64_t)c->image_offset;
     plan->fmt = req->output_format;
     if (plan->vector || plan->fmt == IR_FORMAT_SVG) {
         plan->vector = true;

@@ -53,6 +53,10 @@ struct ir_call {
                                     endpoint's passthrough allowlist, or
                                     NULL; borrowed */
     int n;                       /* images to ask of this call */
+    int image_offset;            /* index of this call's first image in
+                                    the request: when a request is split
+                                    into parallel calls, each adds it to
+                                    the seed so the images differ */
     bool stream;                 /* use the provider's native streaming */
     int partial_images;          /* partials wanted when streaming */
     const char *access_token;    /* OAuth token (Vertex), or NULL */

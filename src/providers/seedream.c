@@ -116,7 +116,7 @@ seed_body(const struct ir_call *c, json_t *b)
         ir_providers_common_set(b, "size", json_string(size)) != IR_OK)
         return IR_ENOMEM;
     if (ir_providers_common_declared(c, "seed") && q->seed_set) {
-        seed = q->seed;
+        seed = q->seed + c->image_offset;
         if (seed < -1 || seed > 2147483647)
             seed = (seed % 2147483648LL + 2147483648LL) % 2147483648LL;
         if (ir_providers_common_set(b, "seed", json_integer(seed)) != IR_OK)

@@ -14,6 +14,7 @@
 #include "catalog/capability.h"
 #include "catalog/catalog.h"
 #include "routing/health.h"
+#include "catalog/capability.h"
 #include "routing/metrics.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -38,6 +39,7 @@ job_free(struct ir_job *j)
     ir_gen_result_cleanup(&j->res);
     ir_error_cleanup(&j->aerr);
     ir_error_cleanup(&j->last_err);
+    ir_error_cleanup(&j->child_err);
     if (j->sse_ready)
         ir_sse_cleanup(&j->sse);
     ir_buf_cleanup(&j->errbody);
@@ -51,9 +53,10 @@ ir_job_reap_if_cancelled(struct ir_job *j)
 {
     if (!j->cancelled)
         return false;
-    if (j->phase != JOB_WORKER)
+    /* A worker in flight, or children still holding the request, free
+     * the job when they finish. */
+    if (j->phase != JOB_WORKER && j->children_alive == 0)
         job_free(j);
-    /* else the worker's completion frees it */
     return true;
 }
 
@@ -210,6 +213,15 @@ job_next_attempt(struct ir_job *j)
     j->call.options = j->options;
     j->call.n = j->req->n;
     j->call.stream = j->req->stream && ep->supports_streaming;
+    if (j->n_override > 0) {
+        /* One part of a split request. */
+        j->call.n = j->n_override;
+        j->call.image_offset = j->image_offset;
+        j->call.stream = false;
+    } else if (j->req->n > ir_catalog_capability_n_max(ep)) {
+        ir_job_fanout(j, ir_catalog_capability_n_max(ep));
+        return;
+    }
     j->call.partial_images = j->req->partial_images;
     if (j->call.partial_images < 0 && j->options != NULL &&
         json_is_integer(json_object_get(j->options, "partial_images")))
@@ -244,6 +256,11 @@ job_deadline_cb(evutil_socket_t fd, short what, void *arg)
                  "Request timed out: no provider answered within the "
                  "request deadline");
     ir_error_meta_str(&j->last_err, "error_type", "timeout");
+    if (j->phase == JOB_FANOUT) {
+        /* Each child has the same deadline and ends itself with 524. */
+        j->next = j->plan.n;
+        return;
+    }
     if (j->phase == JOB_WORKER) {
         /* A worker cannot be interrupted; its result will be dropped. */
         j->next = j->plan.n;
@@ -261,6 +278,16 @@ ir_routing_job_start(struct ir_server *srv, const char *gen_id,
                      int64_t deadline_ms, const struct ir_job_sink *sink,
                      void *arg, struct ir_job **out)
 {
+    return ir_job_start(srv, gen_id, req, plan, deadline_ms, sink, arg, 0, 0,
+                        out);
+}
+
+ir_err
+ir_job_start(struct ir_server *srv, const char *gen_id,
+             const struct ir_request *req, const struct ir_plan *plan,
+             int64_t deadline_ms, const struct ir_job_sink *sink, void *arg,
+             int n_override, int image_offset, struct ir_job **out)
+{
     struct ir_job *j = ir_calloc(1, sizeof *j);
     struct timeval tv;
     int64_t left = deadline_ms - ir_time_mono_ms();
@@ -274,6 +301,8 @@ ir_routing_job_start(struct ir_server *srv, const char *gen_id,
     j->deadline_ms = deadline_ms;
     j->sink = sink;
     j->arg = arg;
+    j->n_override = n_override;
+    j->image_offset = image_offset;
     ir_buf_init(&j->errbody, 1024 * 1024);
     j->deadline_ev = evtimer_new(srv->base, job_deadline_cb, j);
     j->start_ev = evtimer_new(srv->base, job_start_cb, j);
@@ -300,8 +329,11 @@ void
 ir_routing_job_cancel(struct ir_job *j)
 {
     j->cancelled = true;
+    j->in_cancel = true; /* children letting go must not free us here */
     ir_job_engine_http_cancel(j);
+    ir_job_fanout_cancel(j);
     if (j->timer != NULL)
         evtimer_del(j->timer);
+    j->in_cancel = false;
     ir_job_reap_if_cancelled(j);
 }

@@ -20,6 +20,7 @@ enum job_phase {
     JOB_WORKER,    /* a worker job runs (local render, parse, normalize) */
     JOB_UPSTREAM,  /* an HTTP transfer is in flight */
     JOB_POLL_WAIT, /* waiting to poll again */
+    JOB_FANOUT,    /* child jobs make the images in parallel */
 };
 
 struct ir_job {
@@ -64,7 +65,33 @@ struct ir_job {
     struct ir_usage stream_usage;
     struct ir_buf errbody;        /* a non-200 body in stream mode */
     int64_t bytes_in;
+
+    /* n above the endpoint's per-call maximum: parallel child jobs */
+    int n_override;               /* a child: images this call asks for */
+    int image_offset;             /* a child: its first image's index */
+    struct ir_job_slot {
+        struct ir_job *parent;
+        struct ir_job *child;     /* NULL once it reported or let go */
+    } children[IR_MAX_N];
+    size_t nchildren;
+    bool in_cancel;               /* inside ir_routing_job_cancel */
+    size_t children_running;      /* done not yet reported */
+    size_t children_alive;        /* not yet freed */
+    struct ir_error child_err;    /* the last child failure */
 };
+
+/* job.c: starts a job; child jobs carry n_override and image_offset. */
+ir_err ir_job_start(struct ir_server *srv, const char *gen_id,
+                    const struct ir_request *req, const struct ir_plan *plan,
+                    int64_t deadline_ms, const struct ir_job_sink *sink,
+                    void *arg, int n_override, int image_offset,
+                    struct ir_job **out) IR_MUST_CHECK;
+
+/* fanout.c: splits the current attempt into parallel child jobs of at
+ * most n_max images each; the attempt ends when all have reported. */
+void ir_job_fanout(struct ir_job *j, int n_max);
+/* fanout.c: cancels the children of a split attempt. */
+void ir_job_fanout_cancel(struct ir_job *j);
 
 /* job.c: end of one attempt (success when aerr.status == 0). */
 void ir_job_attempt_end(struct ir_job *j);
