@@ -129,7 +129,8 @@ static const struct cap_case cap_cases[] = {
     /* A tier size is the resolution; a pixel size has no tier. */
     {SP_VERTEX, "'size':'4k'", false, "resolution", "4K", "1K, 2K"},
     {SP_VERTEX, "'size':'4096x4096'", true, NULL, NULL, NULL},
-    {SP_VERTEX, "'n':2", false, "n", "2", "1"},
+    /* More images than one call makes is split, not refused. */
+    {SP_VERTEX, "'n':2", true, NULL, NULL, NULL},
     {SP_OPENAI, "'n':4", true, NULL, NULL, NULL},
     {SP_OPENAI, "'n':10", true, NULL, NULL, NULL},
     /* Undeclared parameters are dropped, not filtered. */
@@ -216,6 +217,38 @@ test_check_table(void **state)
         ir_request_cleanup(&r);
         ep_cleanup(&ep);
     }
+}
+
+static void
+test_n_max(void **state)
+{
+    struct ir_endpoint ep;
+
+    (void)state;
+    ep_init(&ep, MODEL, "openai", SP_OPENAI); /* n 1-10 */
+    assert_int_equal(ir_catalog_capability_n_max(&ep), 10);
+    ep_cleanup(&ep);
+    ep_init(&ep, MODEL, "google-vertex/global", SP_VERTEX); /* n 1-1 */
+    assert_int_equal(ir_catalog_capability_n_max(&ep), 1);
+    ep_cleanup(&ep);
+    ep_init(&ep, MODEL, "recraft", "{'seed':{'type':'boolean'}}");
+    assert_int_equal(ir_catalog_capability_n_max(&ep), 1); /* undeclared */
+    ep_cleanup(&ep);
+    /* Below an endpoint's minimum still disqualifies it. */
+    ep_init(&ep, MODEL, "x", "{'n':{'type':'range','min':2,'max':4}}");
+    {
+        struct ir_request req;
+        struct ir_cap_reject why;
+
+        ir_request_init(&req);
+        req.n = 1;
+        assert_false(ir_catalog_capability_check(&req, &ep, &why));
+        assert_string_equal(why.param, "n");
+        req.n = 9;
+        assert_true(ir_catalog_capability_check(&req, &ep, &why));
+        ir_request_cleanup(&req);
+    }
+    ep_cleanup(&ep);
 }
 
 static void
@@ -320,8 +353,8 @@ static void
 test_error_ranges(void **state)
 {
     static const char *const sps[] = {
-        SP_VERTEX,
-        "{'n':{'type':'range','min':1,'max':2}}",
+        "{'output_compression':{'type':'range','min':0,'max':1}}",
+        "{'output_compression':{'type':'range','min':0,'max':2}}",
     };
     static const char *const refs[] = {SP_RECRAFT, SP_RECRAFT};
     struct ir_endpoint eps[2];
@@ -330,13 +363,15 @@ test_error_ranges(void **state)
     json_t *acc; /* borrowed */
 
     (void)state;
-    assert_int_equal(rejections("'n':4", sps, 2, eps, whys), 2);
+    assert_int_equal(rejections("'output_compression':4", sps, 2, eps, whys),
+                     2);
     ir_error_init(&e);
     ir_catalog_capability_error(whys, 2, &e);
-    assert_string_equal(e.message, "n 4 is not supported by any endpoint of "
-                                   MODEL "; supported: 1-2");
+    assert_string_equal(e.message, "output_compression 4 is not supported "
+                                   "by any endpoint of " MODEL
+                                   "; supported: 0-2");
     acc = json_object_get(e.metadata, "accepted");
-    assert_int_equal(json_integer_value(json_object_get(acc, "min")), 1);
+    assert_int_equal(json_integer_value(json_object_get(acc, "min")), 0);
     assert_int_equal(json_integer_value(json_object_get(acc, "max")), 2);
     ir_error_cleanup(&e);
     ep_cleanup(&eps[0]);
@@ -473,6 +508,7 @@ main(void)
         cmocka_unit_test(test_error_ranges),
         cmocka_unit_test(test_error_several_params),
         cmocka_unit_test(test_union),
+        cmocka_unit_test(test_n_max),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
