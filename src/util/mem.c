@@ -54,6 +54,8 @@ ir_strndup(const char *s, size_t n)
 
     if (s == NULL)
         return NULL;
+    /* At most n bytes, and never past the string's end. */
+    n = strnlen(s, n);
     d = ir_malloc(n + 1);
     if (d == NULL)
         return NULL;
