@@ -443,3 +443,249 @@ out:
     ir_free(bytes);
     return ok;
 }
+
+/* ---- many requests at once ------------------------------------------ */
+
+struct th_par_slot {
+    struct th_par *p;
+    struct th_sink body, head;
+    struct curl_slist *hl;
+};
+
+static CURL *
+th_par_easy(struct th_par *p, struct th_par_slot *slot)
+{
+    char auth[256];
+    CURL *c = curl_easy_init();
+
+    if (c == NULL)
+        th_die("curl_easy_init failed");
+    slot->p = p;
+    slot->hl = curl_slist_append(NULL, "Content-Type: application/json");
+    slot->hl = curl_slist_append(slot->hl, "Expect:");
+    if (p->key != NULL) {
+        (void)snprintf(auth, sizeof auth, "Authorization: Bearer %s",
+                       p->key);
+        slot->hl = curl_slist_append(slot->hl, auth);
+    }
+    curl_easy_setopt(c, CURLOPT_URL, p->url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, slot->hl);
+    if (p->body != NULL) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, p->body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+                         (curl_off_t)strlen(p->body));
+    }
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, th_sink_cb);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &slot->body);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, th_sink_cb);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &slot->head);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 300L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_PRIVATE, slot);
+    /* One connection per request: keep-alive would serialise them. */
+    curl_easy_setopt(c, CURLOPT_FORBID_REUSE, 1L);
+    return c;
+}
+
+static void
+th_par_finish(CURL *c, CURLcode rc)
+{
+    struct th_par_slot *slot = NULL;
+    struct th_par *p;
+    struct th_resp r;
+    char id[sizeof p->gen_id];
+
+    curl_easy_getinfo(c, CURLINFO_PRIVATE, (char **)&slot);
+    p = slot->p;
+    p->curl_code = (int)rc;
+    p->status = 0;
+    if (rc == CURLE_OK)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &p->status);
+    memset(&r, 0, sizeof r);
+    r.headers = slot->head.p ? slot->head.p : strdup("");
+    r.body = slot->body.p ? slot->body.p : strdup("");
+    r.len = slot->body.len;
+    p->gen_id[0] = '\0';
+    if (rc == CURLE_OK &&
+        th_header(&r, "X-Generation-Id", id, sizeof id) != NULL)
+        memcpy(p->gen_id, id, sizeof p->gen_id);
+    p->response = r.body;
+    p->response_len = r.len;
+    free(r.headers);
+    curl_slist_free_all(slot->hl);
+    free(slot);
+}
+
+void
+th_parallel(struct th_par *reqs, size_t n, size_t max_parallel,
+            void (*tick)(size_t done, void *arg), void *arg)
+{
+    CURLM *m = curl_multi_init();
+    size_t next = 0, done = 0, running = 0;
+    int still = 0, left;
+    CURLMsg *msg;
+
+    if (m == NULL)
+        th_die("curl_multi_init failed");
+    if (max_parallel == 0)
+        max_parallel = n;
+    while (done < n) {
+        while (next < n && running < max_parallel) {
+            struct th_par_slot *slot = calloc(1, sizeof *slot);
+
+            if (slot == NULL)
+                th_die("out of memory");
+            curl_multi_add_handle(m, th_par_easy(&reqs[next++], slot));
+            running++;
+        }
+        curl_multi_perform(m, &still);
+        while ((msg = curl_multi_info_read(m, &left)) != NULL) {
+            if (msg->msg != CURLMSG_DONE)
+                continue;
+            th_par_finish(msg->easy_handle, msg->data.result);
+            curl_multi_remove_handle(m, msg->easy_handle);
+            curl_easy_cleanup(msg->easy_handle);
+            running--;
+            done++;
+            if (tick != NULL)
+                tick(done, arg);
+        }
+        if (done < n)
+            curl_multi_poll(m, NULL, 0, 50, NULL);
+    }
+    curl_multi_cleanup(m);
+}
+
+void
+th_par_free(struct th_par *reqs, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        free(reqs[i].response);
+        reqs[i].response = NULL;
+    }
+}
+
+/* ---- many requests at once ----------------------------------------- */
+
+struct th_slot {
+    CURL *c;
+    size_t item;           /* index into items */
+    struct th_sink body;
+    struct th_batch_item *it;
+};
+
+static size_t
+th_batch_header_cb(char *p, size_t size, size_t n, void *arg)
+{
+    struct th_slot *sl = arg;
+    size_t len = size * n, vlen;
+    char *dst = NULL;
+    const char *v;
+
+    if (len > 16 && strncasecmp(p, "X-Generation-Id:", 16) == 0) {
+        dst = sl->it->gen_id;
+        v = p + 16;
+    } else if (len > 16 && strncasecmp(p, "X-Provider-Name:", 16) == 0) {
+        dst = sl->it->provider;
+        v = p + 16;
+    }
+    if (dst != NULL) {
+        while (v < p + len && *v == ' ')
+            v++;
+        vlen = (size_t)(p + len - v);
+        while (vlen > 0 && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n'))
+            vlen--;
+        if (vlen > 63)
+            vlen = 63;
+        memcpy(dst, v, vlen);
+        dst[vlen] = '\0';
+    }
+    return len;
+}
+
+static void
+th_batch_start(CURLM *m, struct th_slot *sl, const char *url,
+               struct curl_slist *hl, const char *body,
+               struct th_batch_item *items, size_t item)
+{
+    sl->item = item;
+    sl->it = &items[item];
+    memset(sl->it, 0, sizeof *sl->it);
+    sl->body.len = 0;
+    if (sl->body.p != NULL)
+        sl->body.p[0] = '\0';
+    curl_easy_reset(sl->c);
+    curl_easy_setopt(sl->c, CURLOPT_URL, url);
+    curl_easy_setopt(sl->c, CURLOPT_HTTPHEADER, hl);
+    curl_easy_setopt(sl->c, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(sl->c, CURLOPT_WRITEFUNCTION, th_sink_cb);
+    curl_easy_setopt(sl->c, CURLOPT_WRITEDATA, &sl->body);
+    curl_easy_setopt(sl->c, CURLOPT_HEADERFUNCTION, th_batch_header_cb);
+    curl_easy_setopt(sl->c, CURLOPT_HEADERDATA, sl);
+    curl_easy_setopt(sl->c, CURLOPT_TIMEOUT, 120L);
+    curl_easy_setopt(sl->c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(sl->c, CURLOPT_PRIVATE, sl);
+    curl_multi_add_handle(m, sl->c);
+}
+
+void
+th_post_batch(const struct th_server *s, const char *path, const char *key,
+              const char *body, size_t n, int conc,
+              struct th_batch_item *items)
+{
+    struct th_slot *slots;
+    struct curl_slist *hl = NULL;
+    char url[512], auth[256];
+    size_t next = 0, done = 0, i;
+    CURLM *m = curl_multi_init();
+    CURLMsg *msg;
+    int running, left;
+
+    if (conc < 1)
+        conc = 1;
+    slots = calloc((size_t)conc, sizeof *slots);
+    if (m == NULL || slots == NULL)
+        th_die("th_post_batch: out of memory");
+    (void)snprintf(url, sizeof url, "%s%s", s->base, path);
+    th_auth_header(key, auth, sizeof auth);
+    hl = curl_slist_append(hl, "Content-Type: application/json");
+    hl = curl_slist_append(hl, auth);
+    hl = curl_slist_append(hl, "Expect:");
+    for (i = 0; i < (size_t)conc && next < n; i++) {
+        slots[i].c = curl_easy_init();
+        th_batch_start(m, &slots[i], url, hl, body, items, next++);
+    }
+    while (done < n) {
+        if (curl_multi_perform(m, &running) != CURLM_OK)
+            th_die("th_post_batch: curl_multi_perform failed");
+        while ((msg = curl_multi_info_read(m, &left)) != NULL) {
+            struct th_slot *sl;
+
+            if (msg->msg != CURLMSG_DONE)
+                continue;
+            curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
+                              (char **)&sl);
+            if (msg->data.result == CURLE_OK)
+                curl_easy_getinfo(sl->c, CURLINFO_RESPONSE_CODE,
+                                  &sl->it->status);
+            sl->it->image = sl->body.p != NULL &&
+                            strstr(sl->body.p, "\"b64_json\":\"") != NULL;
+            curl_multi_remove_handle(m, sl->c);
+            done++;
+            if (next < n)
+                th_batch_start(m, sl, url, hl, body, items, next++);
+        }
+        if (done < n && curl_multi_poll(m, NULL, 0, 1000, NULL) != CURLM_OK)
+            th_die("th_post_batch: curl_multi_poll failed");
+    }
+    for (i = 0; i < (size_t)conc; i++) {
+        if (slots[i].c != NULL)
+            curl_easy_cleanup(slots[i].c);
+        free(slots[i].body.p);
+    }
+    free(slots);
+    curl_slist_free_all(hl);
+    curl_multi_cleanup(m);
+}

@@ -75,6 +75,38 @@ const char *th_header(const struct th_resp *r, const char *name, char *buf,
 bool th_check_image(const char *b64, const char *format, int w, int h,
                     char *why, size_t whysize);
 
+/* One request of th_parallel: POST body (GET when NULL) to url. */
+struct th_par {
+    const char *url, *key, *body; /* in; borrowed */
+    long status;                  /* out: 0 = no complete answer */
+    int curl_code;                /* out: CURLcode */
+    char gen_id[80];              /* out: X-Generation-Id, or "" */
+    char *response;               /* out: body; th_par_free */
+    size_t response_len;
+};
+
+/* Runs n requests with libcurl multi from this thread, each on its own
+ * connection, at most max_parallel at once (0 = all n). tick (optional)
+ * runs after each completion with the count so far: it may, e.g., kill
+ * the server mid-load. */
+void th_parallel(struct th_par *reqs, size_t n, size_t max_parallel,
+                 void (*tick)(size_t done, void *arg), void *arg);
+void th_par_free(struct th_par *reqs, size_t n);
+
+/* One answer of th_post_batch. */
+struct th_batch_item {
+    long status;           /* 0 = no HTTP answer */
+    bool image;            /* the body carries a b64_json image */
+    char gen_id[64];       /* X-Generation-Id, "" when absent */
+    char provider[64];     /* X-Provider-Name, "" when absent */
+};
+
+/* POSTs the JSON body to path n times with key, at most conc at once
+ * (libcurl multi), and fills items[0..n-1] in order. */
+void th_post_batch(const struct th_server *s, const char *path,
+                   const char *key, const char *body, size_t n, int conc,
+                   struct th_batch_item *items);
+
 /* A free TCP port on 127.0.0.1. */
 int th_free_port(void);
 
