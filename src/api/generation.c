@@ -26,24 +26,24 @@ struct gen_job {
 };
 
 static json_t *
-gen_usd_or_null(int64_t nanos)
-{
-    return nanos == IR_NANOS_NONE ? json_null()
-                                  : json_real(ir_core_pricing_usd(nanos));
-}
-
-static json_t *
 gen_opt_string(const char *s)
 {
     return s[0] != '\0' ? ir_api_json_string(s) : json_null();
 }
 
+/* GenerationResponse from the accounts OpenAPI: every required field,
+ * null where an image router has nothing to say, plus our own fields
+ * (status, provider_slug, app_title, ...). total_cost must be a number
+ * there: an unknown price shows as 0 with cost_unknown true. */
 static json_t *
 gen_render(const struct ir_generation *g)
 {
     char created[40];
     struct tm tm;
     time_t t = (time_t)g->created_at;
+    bool known = g->cost_nanos != IR_NANOS_NONE;
+    double cost = known ? ir_core_pricing_usd(g->cost_nanos) : 0.0;
+    bool ok = strcmp(g->status, "success") == 0;
     json_t *d; /* owned */
 
     gmtime_r(&t, &tm);
@@ -52,23 +52,27 @@ gen_render(const struct ir_generation *g)
     if (d == NULL)
         return NULL;
     json_object_set_new(d, "id", json_string(g->id));
-    json_object_set_new(d, "api_type", json_string("image"));
-    json_object_set_new(d, "model", ir_api_json_string(g->model));
-    json_object_set_new(d, "provider_name", gen_opt_string(g->provider_name));
-    json_object_set_new(d, "provider_slug", gen_opt_string(g->provider_slug));
-    json_object_set_new(d, "status", json_string(g->status));
-    json_object_set_new(d, "http_status", json_integer(g->http_status));
+    json_object_set_new(d, "upstream_id", gen_opt_string(g->upstream_id));
+    json_object_set_new(d, "total_cost", json_real(cost));
+    json_object_set_new(d, "usage", json_real(cost));
+    json_object_set_new(d, "cost_unknown", json_boolean(!known));
+    json_object_set_new(d, "cache_discount", json_null());
+    json_object_set_new(d, "upstream_inference_cost",
+                        known ? json_real(cost) : json_null());
     json_object_set_new(d, "created_at", json_string(created));
-    json_object_set_new(d, "latency", json_integer(g->latency_ms));
-    json_object_set_new(d, "generation_time", json_integer(g->generation_ms));
-    json_object_set_new(d, "total_cost", gen_usd_or_null(g->cost_nanos));
-    json_object_set_new(d, "usage", gen_usd_or_null(g->cost_nanos));
-    json_object_set_new(d, "is_byok", json_false());
+    json_object_set_new(d, "model", ir_api_json_string(g->model));
+    json_object_set_new(d, "app_id", json_null());
     json_object_set_new(d, "streamed", json_boolean(g->streamed));
     json_object_set_new(d, "cancelled", json_boolean(g->cancelled));
+    json_object_set_new(d, "provider_name", gen_opt_string(g->provider_name));
+    json_object_set_new(d, "latency", json_integer(g->latency_ms));
+    json_object_set_new(d, "moderation_latency", json_null());
+    json_object_set_new(d, "generation_time", json_integer(g->generation_ms));
     json_object_set_new(d, "finish_reason",
-                        json_string(strcmp(g->status, "success") == 0
-                                        ? "stop" : "error"));
+                        json_string(ok ? "stop" : g->status));
+    json_object_set_new(d, "native_finish_reason",
+                        gen_opt_string(g->finish_reason));
+    json_object_set_new(d, "service_tier", json_null());
     json_object_set_new(d, "tokens_prompt", json_integer(g->prompt_tokens));
     json_object_set_new(d, "tokens_completion",
                         json_integer(g->completion_tokens));
@@ -78,10 +82,34 @@ gen_render(const struct ir_generation *g)
                         json_integer(g->completion_tokens));
     json_object_set_new(d, "native_tokens_completion_images",
                         json_integer(g->image_tokens));
+    json_object_set_new(d, "native_tokens_reasoning", json_null());
+    json_object_set_new(d, "native_tokens_cached", json_null());
+    json_object_set_new(d, "num_media_prompt", json_null());
+    json_object_set_new(d, "num_input_audio_prompt", json_null());
     json_object_set_new(d, "num_media_completion",
                         json_integer(g->num_images));
-    json_object_set_new(d, "num_attempts", json_integer(g->attempts));
+    json_object_set_new(d, "num_search_results", json_null());
+    json_object_set_new(d, "num_fetches", json_null());
+    json_object_set_new(d, "web_search_engine", json_null());
+    json_object_set_new(d, "origin", ir_api_json_string(g->referer));
+    json_object_set_new(d, "is_byok", json_false());
+    json_object_set_new(d, "external_user", json_null());
+    json_object_set_new(d, "api_type", json_string("image"));
+    json_object_set_new(d, "preset_id", json_null());
+    json_object_set_new(d, "router", json_null());
+    json_object_set_new(d, "provider_responses",
+                        g->provider_responses[0]
+                            ? json_loads(g->provider_responses, 0, NULL)
+                            : json_null());
+    json_object_set_new(d, "user_agent", gen_opt_string(g->user_agent));
     json_object_set_new(d, "http_referer", gen_opt_string(g->referer));
+    json_object_set_new(d, "data_region", json_string("global"));
+    json_object_set_new(d, "workspace_id", json_null());
+    /* Ours. */
+    json_object_set_new(d, "provider_slug", gen_opt_string(g->provider_slug));
+    json_object_set_new(d, "status", json_string(g->status));
+    json_object_set_new(d, "http_status", json_integer(g->http_status));
+    json_object_set_new(d, "num_attempts", json_integer(g->attempts));
     json_object_set_new(d, "app_title", gen_opt_string(g->title));
     json_object_set_new(d, "app_categories", gen_opt_string(g->categories));
     json_object_set_new(d, "error_message", gen_opt_string(g->error_message));
