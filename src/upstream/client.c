@@ -161,10 +161,11 @@ ir_upstream_new(struct event_base *base, struct ir_upstream **out)
     curl_multi_setopt(u->multi, CURLMOPT_SOCKETDATA, u);
     curl_multi_setopt(u->multi, CURLMOPT_TIMERFUNCTION, upstream_timer_fn);
     curl_multi_setopt(u->multi, CURLMOPT_TIMERDATA, u);
-    /* Reuse provider connections; cap them per host so a burst does not
-     * open thousands of TLS sessions to one API. */
-    curl_multi_setopt(u->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 256L);
-    curl_multi_setopt(u->multi, CURLMOPT_MAXCONNECTS, 512L);
+    /* No cap on connections per host: a generation holds its connection
+     * for seconds to minutes, so a cap would queue users behind each
+     * other. Idle connections are kept for reuse, up to this many. */
+    curl_multi_setopt(u->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 0L);
+    curl_multi_setopt(u->multi, CURLMOPT_MAXCONNECTS, 1024L);
     *out = u;
     return IR_OK;
 }
