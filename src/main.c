@@ -143,8 +143,13 @@ serve_bootstrap(const struct ir_config *cfg)
                    "    -H 'Content-Type: application/json' \\\n"
                    "    -d '{\"model\":\"imagerouter/abstract\","
                    "\"prompt\":\"a red panda astronaut\"}' \\\n"
-                   "  | jq -r '.data[0].b64_json' | base64 -d > out.png\n\n",
-                   mgmt, user, cfg->listen_host, cfg->listen_port, user);
+                   "  | sed -n 's/.*\"b64_json\":\"\\([^\"]*\\)\".*/\\1/p' "
+                   "| base64 -d > out.png\n\n"
+                   "or, with the CLI:\n"
+                   "  IMAGEROUTER_API_KEY=%s build/imagerouter generate "
+                   "\"a red panda astronaut\" -o out.png\n\n",
+                   mgmt, user, cfg->listen_host, cfg->listen_port, user,
+                   user);
             fflush(stdout);
         }
     }
