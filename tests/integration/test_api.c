@@ -837,6 +837,36 @@ test_cors_and_unknown_route(void **state)
     th_resp_free(&r);
 }
 
+static void
+test_metrics(void **state)
+{
+    struct th_resp r;
+    char ct[128];
+    const char *p;
+    long ok2xx = 0, local_ok = 0;
+
+    (void)state;
+    th_get(&srv, "/metrics", NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(th_header(&r, "Content-Type", ct, sizeof ct));
+    assert_non_null(strstr(ct, "text/plain"));
+    /* Earlier tests in this group generated images on the renderer. */
+    p = strstr(r.body, "imagerouter_requests_total{class=\"2xx\"} ");
+    assert_non_null(p);
+    ok2xx = strtol(p + strlen("imagerouter_requests_total{class=\"2xx\"} "),
+                   NULL, 10);
+    p = strstr(r.body, "imagerouter_attempts_total{provider=\"local\","
+                       "outcome=\"ok\"} ");
+    assert_non_null(p);
+    local_ok = strtol(strchr(p, '}') + 2, NULL, 10);
+    assert_true(ok2xx >= 5);
+    assert_true(local_ok >= 5);
+    assert_non_null(strstr(r.body, "imagerouter_upstream_latency_seconds_bucket"
+                                   "{provider=\"local\",le=\"+Inf\"}"));
+    assert_non_null(strstr(r.body, "imagerouter_inflight_requests 0"));
+    th_resp_free(&r);
+}
+
 int
 main(void)
 {
@@ -862,6 +892,7 @@ main(void)
         cmocka_unit_test(test_generation_lookup),
         cmocka_unit_test(test_openai_route),
         cmocka_unit_test(test_cors_and_unknown_route),
+        cmocka_unit_test(test_metrics),
     };
 
     return cmocka_run_group_tests_name("integration.api", tests, group_setup,
