@@ -340,6 +340,40 @@ ir_providers_common_add_url(struct ir_gen_result *out, const char *url)
     return IR_OK;
 }
 
+ir_err
+ir_providers_common_add_data(const struct ir_call *c,
+                             const struct ir_http_resp *r, const char *prov,
+                             const json_t *data, struct ir_gen_result *out,
+                             struct ir_providers_failure *f,
+                             struct ir_error *err)
+{
+    const json_t *it; /* borrowed */
+    const char *s;
+    size_t i;
+    ir_err e;
+
+    json_array_foreach(data, i, it) {
+        if ((s = json_string_value(json_object_get(it, "b64_json"))))
+            e = ir_providers_common_add_b64(out, s, strlen(s));
+        else if ((s = json_string_value(json_object_get(it, "url"))))
+            e = ir_providers_common_add_url(out, s);
+        else
+            continue;
+        if (e == IR_EPARSE) {
+            f->message = "an image is not valid base64";
+            ir_providers_common_fail(c, r, prov, f, err);
+            return IR_EUPSTREAM;
+        }
+        if (e != IR_OK)
+            return e;
+        s = json_string_value(json_object_get(it, "revised_prompt"));
+        if (s != NULL && s[0] != '\0' && out->text == NULL &&
+            (out->text = ir_strdup(s)) == NULL)
+            return IR_ENOMEM;
+    }
+    return IR_OK;
+}
+
 void
 ir_providers_common_error_fields(const json_t *root, const char **msg,
                                  const char **code)

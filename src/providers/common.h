@@ -115,6 +115,17 @@ ir_err ir_providers_common_add_b64(struct ir_gen_result *out, const char *b64,
 ir_err ir_providers_common_add_url(struct ir_gen_result *out, const char *url)
     IR_MUST_CHECK;
 
+/* Appends every image of an OpenAI-style "data" array ({b64_json} or
+ * {url} items; others are skipped) and the first revised_prompt as text.
+ * A bad base64 blob is answered as the provider's failure in err
+ * (IR_EUPSTREAM); f supplies the rest of the classification. */
+ir_err ir_providers_common_add_data(const struct ir_call *c,
+                                    const struct ir_http_resp *r,
+                                    const char *prov, const json_t *data,
+                                    struct ir_gen_result *out,
+                                    struct ir_providers_failure *f,
+                                    struct ir_error *err) IR_MUST_CHECK;
+
 /* A generic message/code pair from a JSON error body: error.message,
  * error (string), message, detail (string or [{msg}]), error_description;
  * error.code/type/status, code. Borrowed from root. */

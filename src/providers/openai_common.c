@@ -288,9 +288,7 @@ ir_providers_openai_common_parse(const struct ir_call *c, const char *prov,
 {
     struct ir_providers_failure f = {0};
     json_t *root = ir_providers_common_json(r); /* owned */
-    const json_t *data, *it; /* borrowed */
-    const char *s;
-    size_t i;
+    const json_t *data; /* borrowed */
     ir_err e = IR_EUPSTREAM;
 
     if (!ir_providers_common_ok(r)) {
@@ -301,28 +299,9 @@ ir_providers_openai_common_parse(const struct ir_call *c, const char *prov,
     if (!ir_providers_common_check_body(c, r, prov, root, err))
         goto out;
     data = json_object_get(root, "data");
-    json_array_foreach(data, i, it) {
-        if ((s = json_string_value(json_object_get(it, "b64_json")))) {
-            e = ir_providers_common_add_b64(out, s, strlen(s));
-            if (e == IR_EPARSE) {
-                f.message = "an image is not valid base64";
-                ir_providers_common_fail(c, r, prov, &f, err);
-                e = IR_EUPSTREAM;
-            }
-        } else if ((s = json_string_value(json_object_get(it, "url")))) {
-            e = ir_providers_common_add_url(out, s);
-        } else {
-            continue;
-        }
-        if (e != IR_OK)
-            goto out;
-        s = json_string_value(json_object_get(it, "revised_prompt"));
-        if (s != NULL && s[0] != '\0' && out->text == NULL &&
-            (out->text = ir_strdup(s)) == NULL) {
-            e = IR_ENOMEM;
-            goto out;
-        }
-    }
+    if ((e = ir_providers_common_add_data(c, r, prov, data, out, &f, err)) !=
+        IR_OK)
+        goto out;
     ir_providers_common_openai_usage(json_object_get(root, "usage"),
                                      &out->usage);
     if (out->nimages == 0) {

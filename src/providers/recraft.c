@@ -144,9 +144,6 @@ recraft_parse(const struct ir_call *c, const struct ir_http_resp *r,
     const char *prov = ir_providers_common_provider_name(c, RECRAFT_NAME);
     struct ir_providers_failure f = {0};
     json_t *root = ir_providers_common_json(r); /* owned */
-    const json_t *it; /* borrowed */
-    const char *s;
-    size_t i;
     ir_err e = IR_EUPSTREAM;
 
     if (!ir_providers_common_ok(r)) {
@@ -156,20 +153,10 @@ recraft_parse(const struct ir_call *c, const struct ir_http_resp *r,
     }
     if (!ir_providers_common_check_body(c, r, prov, root, err))
         goto out;
-    json_array_foreach(json_object_get(root, "data"), i, it) {
-        e = IR_OK;
-        if ((s = json_string_value(json_object_get(it, "b64_json"))))
-            e = ir_providers_common_add_b64(out, s, strlen(s));
-        else if ((s = json_string_value(json_object_get(it, "url"))))
-            e = ir_providers_common_add_url(out, s);
-        if (e == IR_EPARSE) {
-            f.message = "an image is not valid base64";
-            ir_providers_common_fail(c, r, prov, &f, err);
-            e = IR_EUPSTREAM;
-        }
-        if (e != IR_OK)
-            goto out;
-    }
+    if ((e = ir_providers_common_add_data(c, r, prov,
+                                          json_object_get(root, "data"), out,
+                                          &f, err)) != IR_OK)
+        goto out;
     if (out->nimages == 0) {
         recraft_failure(NULL, root, &f);
         f.no_image = !f.content_policy;
