@@ -367,17 +367,14 @@ test_current_key_shape(void **state)
     json_decref(d);
 }
 
+/* POST with every field; checks the answer, fills k. */
 static void
-test_keys_crud(void **state)
+crud_create(struct made_key *k)
 {
-    char body[512], expires[40], path[128];
-    struct made_key k;
+    char body[512], expires[40], h[IR_KEY_HASH_LEN + 1];
     struct th_resp r;
     json_t *d, *rl;
-    size_t i;
-    bool listed = false;
 
-    (void)state;
     iso_time(time(NULL) + 86400 * 400, expires, sizeof expires);
     (void)snprintf(body, sizeof body,
                    "{\"name\":\"crud\",\"limit\":0.07,\"limit_reset\":"
@@ -408,41 +405,55 @@ test_keys_crud(void **state)
                      60);
     /* The plaintext, once; its SHA-256 is the hash. */
     assert_non_null(json_string_value(json_object_get(r.json, "key")));
-    (void)snprintf(k.plain, sizeof k.plain, "%s",
+    (void)snprintf(k->plain, sizeof k->plain, "%s",
                    json_string_value(json_object_get(r.json, "key")));
-    (void)snprintf(k.hash, sizeof k.hash, "%s",
+    (void)snprintf(k->hash, sizeof k->hash, "%s",
                    json_string_value(json_object_get(d, "hash")));
-    {
-        char h[IR_KEY_HASH_LEN + 1];
-
-        ir_store_key_hash(k.plain, h);
-        assert_string_equal(h, k.hash);
-    }
+    ir_store_key_hash(k->plain, h);
+    assert_string_equal(h, k->hash);
     th_resp_free(&r);
+}
 
-    (void)snprintf(path, sizeof path, "/api/v1/keys/%s", k.hash);
+/* GET one and the list: the key is there, its plaintext is not. */
+static void
+crud_read(const struct made_key *k, const char *path)
+{
+    struct th_resp r;
+    bool listed = false;
+    json_t *d;
+    size_t i;
+
     call("GET", path, srv.mgmt_key, NULL, &r);
     assert_int_equal(r.status, 200);
     assert_key_object(data_of(&r));
-    assert_null(strstr(r.body, k.plain));
+    assert_null(strstr(r.body, k->plain));
     assert_null(json_object_get(r.json, "key"));
     th_resp_free(&r);
     call("GET", "/api/v1/keys", srv.mgmt_key, NULL, &r);
     assert_int_equal(r.status, 200);
-    assert_null(strstr(r.body, k.plain));
+    assert_null(strstr(r.body, k->plain));
     d = data_of(&r);
     assert_true(json_is_array(d));
     for (i = 0; i < json_array_size(d); i++) {
-        assert_key_object(json_array_get(d, i));
-        if (strcmp(json_string_value(json_object_get(json_array_get(d, i),
-                                                     "hash")),
-                   k.hash) == 0)
+        const json_t *o = json_array_get(d, i);
+
+        assert_key_object(o);
+        if (strcmp(json_string_value(json_object_get(o, "hash")),
+                   k->hash) == 0)
             listed = true;
     }
     assert_true(listed);
     th_resp_free(&r);
+}
 
-    /* PATCH: each field; the answer is the whole key. */
+/* PATCH every field; the answer is the whole key. Then the disabled
+ * key is listed only when asked. */
+static void
+crud_patch(const struct made_key *k, const char *path)
+{
+    struct th_resp r;
+    json_t *d;
+
     call("PATCH", path, srv.mgmt_key,
          "{\"name\":\"renamed\",\"limit\":1.5,\"limit_reset\":null,"
          "\"include_byok_in_limit\":false,\"disabled\":true,"
@@ -462,23 +473,35 @@ test_keys_crud(void **state)
     assert_true(json_is_string(json_object_get(d, "updated_at")));
     th_resp_free(&r);
 
-    /* Disabled keys are listed only when asked. */
     call("GET", "/api/v1/keys?include_disabled=false", srv.mgmt_key, NULL,
          &r);
     assert_int_equal(r.status, 200);
-    assert_null(strstr(r.body, k.hash));
+    assert_null(strstr(r.body, k->hash));
     th_resp_free(&r);
     call("GET", "/api/v1/keys?include_disabled=true&offset=0", srv.mgmt_key,
          NULL, &r);
     assert_int_equal(r.status, 200);
-    assert_non_null(strstr(r.body, k.hash));
+    assert_non_null(strstr(r.body, k->hash));
     th_resp_free(&r);
     call("GET", "/api/v1/keys?include_disabled=true&offset=100000",
          srv.mgmt_key, NULL, &r);
     assert_int_equal(r.status, 200);
     assert_int_equal(json_array_size(data_of(&r)), 0);
     th_resp_free(&r);
+}
 
+static void
+test_keys_crud(void **state)
+{
+    char path[128];
+    struct made_key k;
+    struct th_resp r;
+
+    (void)state;
+    crud_create(&k);
+    (void)snprintf(path, sizeof path, "/api/v1/keys/%s", k.hash);
+    crud_read(&k, path);
+    crud_patch(&k, path);
     call("DELETE", path, srv.mgmt_key, NULL, &r);
     assert_int_equal(r.status, 200);
     assert_true(json_is_true(json_object_get(r.json, "deleted")));
@@ -956,6 +979,47 @@ app_field_is(const json_t *row, const char *name, const char *want)
     return json_is_string(v) && strcmp(json_string_value(v), want) == 0;
 }
 
+/* Adds each row of an activity answer to the app it belongs to; a row
+ * of no expected app fails. */
+static void
+activity_tally(const struct th_resp *r, struct app_total *want, size_t n)
+{
+    json_t *rows = data_of(r);
+    size_t i, j;
+
+    assert_true(json_is_array(rows));
+    for (i = 0; i < json_array_size(rows); i++) {
+        const json_t *row = json_array_get(rows, i);
+        bool found = false;
+
+        assert_type(row, "date", JSON_STRING, false);
+        assert_string_equal(json_string_value(json_object_get(row,
+                                                              "model")),
+                            PRICED);
+        assert_type(row, "provider_name", JSON_STRING, false);
+        assert_type(row, "endpoint_id", JSON_STRING, false);
+        assert_type(row, "model_permaslug", JSON_STRING, false);
+        assert_type(row, "prompt_tokens", JSON_INTEGER, false);
+        assert_type(row, "completion_tokens", JSON_INTEGER, false);
+        assert_type(row, "reasoning_tokens", JSON_INTEGER, false);
+        assert_type(row, "byok_usage_inference", JSON_REAL, false);
+        for (j = 0; j < n; j++) {
+            if (!app_field_is(row, "http_referer", want[j].referer) ||
+                !app_field_is(row, "app_title", want[j].title) ||
+                !app_field_is(row, "app_categories", want[j].cats))
+                continue;
+            want[j].requests +=
+                json_integer_value(json_object_get(row, "requests"));
+            want[j].images +=
+                json_integer_value(json_object_get(row, "images"));
+            want[j].usage += usd_nanos(json_object_get(row, "usage"));
+            found = true;
+        }
+        if (!found)
+            fail_msg("unexpected row %zu in %s", i, r->body);
+    }
+}
+
 static void
 test_activity_by_app(void **state)
 {
@@ -969,8 +1033,6 @@ test_activity_by_app(void **state)
     time_t now = time(NULL);
     struct made_key k;
     struct th_resp r;
-    json_t *rows;
-    size_t i, j;
 
     (void)state;
     make_key("{\"name\":\"apps\"}", &k);
@@ -988,38 +1050,7 @@ test_activity_by_app(void **state)
                    to, k.hash);
     call("GET", path, srv.mgmt_key, NULL, &r);
     assert_int_equal(r.status, 200);
-    rows = data_of(&r);
-    assert_true(json_is_array(rows));
-    for (i = 0; i < json_array_size(rows); i++) {
-        const json_t *row = json_array_get(rows, i);
-        bool found = false;
-
-        assert_type(row, "date", JSON_STRING, false);
-        assert_string_equal(json_string_value(json_object_get(row,
-                                                              "model")),
-                            PRICED);
-        assert_type(row, "provider_name", JSON_STRING, false);
-        assert_type(row, "endpoint_id", JSON_STRING, false);
-        assert_type(row, "model_permaslug", JSON_STRING, false);
-        assert_type(row, "prompt_tokens", JSON_INTEGER, false);
-        assert_type(row, "completion_tokens", JSON_INTEGER, false);
-        assert_type(row, "reasoning_tokens", JSON_INTEGER, false);
-        assert_type(row, "byok_usage_inference", JSON_REAL, false);
-        for (j = 0; j < sizeof want / sizeof want[0]; j++) {
-            if (!app_field_is(row, "http_referer", want[j].referer) ||
-                !app_field_is(row, "app_title", want[j].title) ||
-                !app_field_is(row, "app_categories", want[j].cats))
-                continue;
-            want[j].requests +=
-                json_integer_value(json_object_get(row, "requests"));
-            want[j].images +=
-                json_integer_value(json_object_get(row, "images"));
-            want[j].usage += usd_nanos(json_object_get(row, "usage"));
-            found = true;
-        }
-        if (!found)
-            fail_msg("unexpected row %zu in %s", i, r.body);
-    }
+    activity_tally(&r, want, sizeof want / sizeof want[0]);
     th_resp_free(&r);
     assert_int_equal(want[0].requests, 1);
     assert_int_equal(want[0].images, 1);

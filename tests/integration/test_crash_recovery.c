@@ -146,6 +146,75 @@ kill_tick(size_t done, void *arg)
     }
 }
 
+/* Each 200 the client got in full: on record, successful, at its
+ * price. Returns how many; *sum gets their charges. */
+static size_t
+check_received(const struct th_par *reqs, size_t n, const char *key,
+               int64_t *sum)
+{
+    char path[160];
+    struct th_resp r;
+    size_t i, got = 0;
+
+    *sum = 0;
+    for (i = 0; i < n; i++) {
+        json_t *j, *g;
+        int64_t cost;
+
+        if (reqs[i].status != 200)
+            continue;
+        assert_true(strncmp(reqs[i].gen_id, "gen-img-", 8) == 0);
+        j = json_loads(reqs[i].response, 0, NULL);
+        assert_non_null(j);
+        cost = usd_nanos(json_object_get(json_object_get(j, "usage"),
+                                         "cost"));
+        json_decref(j);
+        assert_int_equal(cost, CENT);
+        *sum += cost;
+        got++;
+        (void)snprintf(path, sizeof path, "/api/v1/generation?id=%s",
+                       reqs[i].gen_id);
+        th_get(&srv, path, key, &r);
+        if (r.status != 200)
+            fail_msg("%s: %ld %s", reqs[i].gen_id, r.status, r.body);
+        g = json_object_get(r.json, "data");
+        assert_string_equal(json_string_value(json_object_get(g, "status")),
+                            "success");
+        assert_int_equal(usd_nanos(json_object_get(g, "total_cost")), cost);
+        th_resp_free(&r);
+    }
+    return got;
+}
+
+/* The key was charged exactly what the ledger recorded; that is
+ * everything received, plus at most the requests cut off by the kill
+ * after their charge was recorded but before their answer got out (a
+ * delivered generation is billed; none is billed twice). Returns the
+ * key's usage. */
+static int64_t
+check_charges(const struct made_key *k, size_t nreceived, int64_t received)
+{
+    int64_t usage, led_req = 0, led_cost = 0;
+    struct th_resp r;
+
+    th_get(&srv, "/api/v1/key", k->plain, &r);
+    assert_int_equal(r.status, 200);
+    usage = usd_nanos(json_object_get(json_object_get(r.json, "data"),
+                                      "usage"));
+    th_resp_free(&r);
+    ledger(k->hash, &led_req, &led_cost);
+    print_message("received %zu (%lld nanos); ledger %lld generations "
+                  "(%lld nanos); key usage %lld nanos\n",
+                  nreceived, (long long)received, (long long)led_req,
+                  (long long)led_cost, (long long)usage);
+    assert_int_equal(usage, led_cost);
+    assert_int_equal(led_cost, led_req * CENT);
+    assert_true(led_req >= (int64_t)nreceived);
+    assert_true(usage >= received);
+    assert_true(usage - received <= PARALLEL * CENT);
+    return usage;
+}
+
 static void
 test_kill_under_load(void **state)
 {
@@ -155,8 +224,8 @@ test_kill_under_load(void **state)
                            "someone-else", NULL};
     static struct th_par reqs[NREQ];
     struct killer killer = {false, 0};
-    char url[256], path[160];
-    int64_t received = 0, reserved = -1, led_req = 0, led_cost = 0, usage;
+    char url[256];
+    int64_t received = 0, reserved = -1, usage;
     size_t i, nreceived = 0, before;
     struct made_key k;
     struct th_resp r;
@@ -193,54 +262,11 @@ test_kill_under_load(void **state)
     assert_int_equal(reserved, 0);
 
     /* Every answer received in full is on record, at its price. */
-    for (i = 0; i < NREQ; i++) {
-        json_t *j, *g;
-        int64_t cost;
-
-        if (reqs[i].status != 200)
-            continue;
-        assert_true(strncmp(reqs[i].gen_id, "gen-img-", 8) == 0);
-        j = json_loads(reqs[i].response, 0, NULL);
-        assert_non_null(j);
-        cost = usd_nanos(json_object_get(json_object_get(j, "usage"),
-                                         "cost"));
-        json_decref(j);
-        assert_int_equal(cost, CENT);
-        received += cost;
-        nreceived++;
-        (void)snprintf(path, sizeof path, "/api/v1/generation?id=%s",
-                       reqs[i].gen_id);
-        th_get(&srv, path, k.plain, &r);
-        if (r.status != 200)
-            fail_msg("%s: %ld %s", reqs[i].gen_id, r.status, r.body);
-        g = json_object_get(r.json, "data");
-        assert_string_equal(json_string_value(json_object_get(g, "status")),
-                            "success");
-        assert_int_equal(usd_nanos(json_object_get(g, "total_cost")), cost);
-        th_resp_free(&r);
-    }
+    nreceived = check_received(reqs, NREQ, k.plain, &received);
     th_par_free(reqs, NREQ);
     assert_true(nreceived >= KILL_AFTER - PARALLEL);
 
-    /* The key was charged exactly what the ledger recorded; that is
-     * everything received, plus at most the requests cut off by the
-     * kill after their charge was recorded but before their answer got
-     * out (a delivered generation is billed; none is billed twice). */
-    th_get(&srv, "/api/v1/key", k.plain, &r);
-    assert_int_equal(r.status, 200);
-    usage = usd_nanos(json_object_get(json_object_get(r.json, "data"),
-                                      "usage"));
-    th_resp_free(&r);
-    ledger(k.hash, &led_req, &led_cost);
-    print_message("received %zu (%lld nanos); ledger %lld generations "
-                  "(%lld nanos); key usage %lld nanos\n",
-                  nreceived, (long long)received, (long long)led_req,
-                  (long long)led_cost, (long long)usage);
-    assert_int_equal(usage, led_cost);
-    assert_int_equal(led_cost, led_req * CENT);
-    assert_true(led_req >= (int64_t)nreceived);
-    assert_true(usage >= received);
-    assert_true(usage - received <= PARALLEL * CENT);
+    usage = check_charges(&k, nreceived, received);
 
     /* The restarted router works, and counts on from there. */
     th_post_json(&srv, "/api/v1/images", k.plain, BODY, &r);
