@@ -13,6 +13,7 @@
 
 #include <curl/curl.h>
 #include <event2/event.h>
+#include <event2/thread.h>
 
 #include "api/api.h"
 #include "catalog/catalog.h"
@@ -121,6 +122,13 @@ ir_server_new(const struct ir_config *cfg, struct ir_server **out,
         return IR_ENOMEM;
     s->cfg = *cfg;
     ir_log_set_level((enum ir_log_level)cfg->log_level);
+    /* Before the base exists: store and worker threads activate events
+     * on it, and only a base made after this has the lock and the wakeup
+     * that needs (one made before is silently unlocked). */
+    if (evthread_use_pthreads() != 0) {
+        err = IR_EINTERNAL;
+        goto fail;
+    }
     s->base = event_base_new();
     if (s->base == NULL) {
         err = IR_ENOMEM;

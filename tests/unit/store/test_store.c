@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <event2/thread.h>
 #include <libpq-fe.h>
 
 #include "store/store.h"
@@ -1054,13 +1055,17 @@ static void
 test_async_shell(void **state)
 {
     struct fx *f = *state;
-    struct shell sh = {event_base_new(), 0, 0};
+    struct shell sh = {NULL, 0, 0};
     struct shell_job jobs[SHELL_JOBS];
     struct ir_store *s = NULL;
     struct ir_diag d = {""};
     size_t n = 0;
     int i;
 
+    /* Store threads activate events on the base: it must be made after
+     * libevent is told about threads. */
+    assert_int_equal(evthread_use_pthreads(), 0);
+    sh.base = event_base_new();
     assert_non_null(sh.base);
     /* A hold of this instance's previous life, given back by the claim. */
     {
