@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/money.h"
 #include "store/store.h"
 #include "util/mem.h"
 
@@ -260,31 +261,10 @@ keys_format_time(int64_t t, char *out, size_t size)
 ir_err
 ir_cli_keys_parse_usd(const char *s, int64_t *out_nanos)
 {
-    int64_t whole = 0, frac = 0, scale = KEYS_NANOS_PER_USD / 10;
-    bool digits = false;
-
+    /* "$5" reads as "5" on a command line; the rest is core/money.c's. */
     if (*s == '$')
         s++;
-    for (; *s >= '0' && *s <= '9'; s++) {
-        if (whole > (INT64_MAX / KEYS_NANOS_PER_USD - 9) / 10)
-            return IR_EINVAL;
-        whole = whole * 10 + (*s - '0');
-        digits = true;
-    }
-    if (*s == '.') {
-        for (s++; *s >= '0' && *s <= '9'; s++) {
-            /* Past nano precision only zeros can be represented. */
-            if (scale == 0 && *s != '0')
-                return IR_EINVAL;
-            frac += (*s - '0') * scale;
-            scale /= 10;
-            digits = true;
-        }
-    }
-    if (!digits || *s != '\0')
-        return IR_EINVAL;
-    *out_nanos = whole * KEYS_NANOS_PER_USD + frac;
-    return IR_OK;
+    return ir_core_money_parse(s, out_nanos) == IR_OK ? IR_OK : IR_EINVAL;
 }
 
 void
