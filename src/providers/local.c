@@ -7,6 +7,7 @@
 #include "providers/registry.h"
 
 #include <stdint.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "image/image.h"
@@ -248,6 +249,11 @@ local_run(const struct ir_call *c, ir_local_partial_cb *cb, void *cbarg,
     lp.cb = cb;
     lp.cbarg = cbarg;
     for (i = 0; i < plan.n; i++) {
+        /* The caller left: stop rather than render images nobody gets. */
+        if (c->cancelled != NULL && atomic_load(c->cancelled)) {
+            e = IR_ECANCELLED;
+            goto out;
+        }
         p.seed = plan.seed + (uint64_t)i;
         /* Previews belong to the first image only. */
         e = local_render_one(

@@ -60,6 +60,9 @@ struct ir_call {
     bool stream;                 /* use the provider's native streaming */
     int partial_images;          /* partials wanted when streaming */
     const char *access_token;    /* OAuth token (Vertex), or NULL */
+    /* IR_ENGINE_LOCAL: set (from the loop) once the caller went away; a
+     * long local run checks it between images and stops. May be NULL. */
+    const _Atomic bool *cancelled;
 };
 
 struct ir_usage {

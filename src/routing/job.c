@@ -6,6 +6,7 @@
  */
 #include "routing/job_internal.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -211,6 +212,7 @@ job_next_attempt(struct ir_job *j)
     j->call.api_key = ep->api_key;
     j->call.upstream_model = ep->upstream_model;
     j->call.options = j->options;
+    j->call.cancelled = &j->stop_local;
     j->call.n = j->req->n;
     j->call.stream = j->req->stream && ep->supports_streaming;
     if (j->n_override > 0) {
@@ -262,7 +264,9 @@ job_deadline_cb(evutil_socket_t fd, short what, void *arg)
         return;
     }
     if (j->phase == JOB_WORKER) {
-        /* A worker cannot be interrupted; its result will be dropped. */
+        /* A local render stops at its next image; the result is dropped
+         * either way. */
+        atomic_store(&j->stop_local, true);
         j->next = j->plan.n;
         j->partial_sent = true; /* no fallback after this */
         return;
@@ -329,6 +333,7 @@ void
 ir_routing_job_cancel(struct ir_job *j)
 {
     j->cancelled = true;
+    atomic_store(&j->stop_local, true);
     j->in_cancel = true; /* children letting go must not free us here */
     ir_job_engine_http_cancel(j);
     ir_job_fanout_cancel(j);

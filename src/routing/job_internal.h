@@ -34,6 +34,7 @@ struct ir_job {
     void *arg;
     enum job_phase phase;
     bool cancelled;
+    _Atomic bool stop_local;      /* tells a running local render to stop */
     bool partial_sent;            /* bytes reached the client: no fallback */
     bool finished;
     int attempts;

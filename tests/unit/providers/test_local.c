@@ -159,6 +159,21 @@ test_three_pngs(void **state)
     fx_cleanup(&f);
 }
 
+/* A caller that went away stops the run before the next image. */
+static void
+test_cancelled(void **state)
+{
+    struct fixture f;
+    _Atomic bool stop = true;
+
+    (void)state;
+    fx_init(&f, "abstract", "nobody is waiting", 128, 128, 4);
+    f.call.cancelled = &stop;
+    assert_int_equal(run(&f, NULL, NULL), IR_ECANCELLED);
+    assert_int_equal(f.res.nimages, 0);
+    fx_cleanup(&f);
+}
+
 static void
 test_formats(void **state)
 {
@@ -422,6 +437,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table),
         cmocka_unit_test(test_three_pngs),
+        cmocka_unit_test(test_cancelled),
         cmocka_unit_test(test_formats),
         cmocka_unit_test(test_vector),
         cmocka_unit_test(test_stream_partials),
