@@ -624,7 +624,7 @@ th_batch_start(CURLM *m, struct th_slot *sl, const char *url,
     curl_easy_setopt(sl->c, CURLOPT_WRITEDATA, &sl->body);
     curl_easy_setopt(sl->c, CURLOPT_HEADERFUNCTION, th_batch_header_cb);
     curl_easy_setopt(sl->c, CURLOPT_HEADERDATA, sl);
-    curl_easy_setopt(sl->c, CURLOPT_TIMEOUT, 120L);
+    curl_easy_setopt(sl->c, CURLOPT_TIMEOUT, 30L);
     curl_easy_setopt(sl->c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(sl->c, CURLOPT_PRIVATE, sl);
     curl_multi_add_handle(m, sl->c);
@@ -639,6 +639,7 @@ th_post_batch(const struct th_server *s, const char *path, const char *key,
     struct curl_slist *hl = NULL;
     char url[512], auth[256];
     size_t next = 0, done = 0, i;
+    bool stop = false;
     CURLM *m = curl_multi_init();
     CURLMsg *msg;
     int running, left;
@@ -648,6 +649,7 @@ th_post_batch(const struct th_server *s, const char *path, const char *key,
     slots = calloc((size_t)conc, sizeof *slots);
     if (m == NULL || slots == NULL)
         th_die("th_post_batch: out of memory");
+    memset(items, 0, n * sizeof *items);
     (void)snprintf(url, sizeof url, "%s%s", s->base, path);
     th_auth_header(key, auth, sizeof auth);
     hl = curl_slist_append(hl, "Content-Type: application/json");
@@ -670,10 +672,16 @@ th_post_batch(const struct th_server *s, const char *path, const char *key,
             if (msg->data.result == CURLE_OK)
                 curl_easy_getinfo(sl->c, CURLINFO_RESPONSE_CODE,
                                   &sl->it->status);
+            else
+                stop = true; /* a hung server: do not queue 30 s more */
             sl->it->image = sl->body.p != NULL &&
                             strstr(sl->body.p, "\"b64_json\":\"") != NULL;
             curl_multi_remove_handle(m, sl->c);
             done++;
+            if (stop && next < n) {
+                done += n - next; /* left with status 0 */
+                next = n;
+            }
             if (next < n)
                 th_batch_start(m, sl, url, hl, body, items, next++);
         }

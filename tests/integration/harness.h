@@ -102,7 +102,10 @@ struct th_batch_item {
 };
 
 /* POSTs the JSON body to path n times with key, at most conc at once
- * (libcurl multi), and fills items[0..n-1] in order. */
+ * (libcurl multi), and fills items[0..n-1] in order. Each request may
+ * take 30 s; after one gets no HTTP answer no more are started (those
+ * keep status 0), so a hung server fails the test instead of stalling
+ * it. */
 void th_post_batch(const struct th_server *s, const char *path,
                    const char *key, const char *body, size_t n, int conc,
                    struct th_batch_item *items);
