@@ -301,9 +301,14 @@ img_respond(struct img_gen *g)
     ir_err err = IR_OK;
 
     ir_buf_init(&b, IR_MAX_RESPONSE);
+    /* SSE once it has begun, for any stream:true on a streaming endpoint
+     * (even one that sent no previews: the SDK picks its parser by
+     * Content-Type), and for OpenAI's route whenever stream:true (its
+     * client parses any such answer as SSE). The stream starts only now,
+     * so failures before this point keep their HTTP status. */
     if (g->sse_started ||
-        (g->flavor == IR_API_OPENAI && g->req.stream)) {
-        /* OpenAI's client parses any stream:true answer as SSE. */
+        (g->req.stream && (g->out.ep->supports_streaming ||
+                           g->flavor == IR_API_OPENAI))) {
         if (!g->sse_started)
             err = img_begin_sse(g, g->out.ep);
         for (i = 0; err == IR_OK && i < g->out.res.nimages; i++)
