@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0
  * tests/emulator/p_recraft.c - Recraft: POST /v1/images/generations (and
- * /raster, /vector), Bearer. Model-specific size tables, `credits` in
+ * /raster, /vector) and /v1/images/imageToImage (JSON), Bearer. Model-specific size tables, `credits` in
  * every answer, SVG from vector models, 401 as text/plain. Follows
  * providers/sync-family.md section 5.
  */
@@ -277,6 +277,35 @@ rc_run(struct emu_ctx *c, const char *only)
     rc_generate(c, &q);
 }
 
+/* POST /v1/images/imageToImage: a generation guided by image_url (a URL
+ * or a data: URL) with a required strength in [0, 1] (notes 5.5). */
+static void
+rc_run_i2i(struct emu_ctx *c)
+{
+    const json_t *img, *strength; /* borrowed */
+    const char *u;
+
+    if (json_is_object(c->json)) {
+        img = json_object_get(c->json, "image_url");
+        strength = json_object_get(c->json, "strength");
+        u = json_string_value(img);
+        if (u == NULL || (strncmp(u, "data:image/", 11) != 0 &&
+                          strncmp(u, "http://", 7) != 0 &&
+                          strncmp(u, "https://", 8) != 0)) {
+            rc_fail(c, 400, "invalid_image", "image_url must be an image "
+                    "URL or data URL.");
+            return;
+        }
+        if (!json_is_number(strength) || json_number_value(strength) < 0 ||
+            json_number_value(strength) > 1) {
+            rc_fail(c, 400, "invalid_strength", "strength is required: a "
+                    "number from 0 to 1.");
+            return;
+        }
+    }
+    rc_run(c, NULL);
+}
+
 void
 emu_recraft_handle(struct emu_ctx *c)
 {
@@ -296,6 +325,8 @@ emu_recraft_handle(struct emu_ctx *c)
         rc_run(c, "raster");
     else if (post && strcmp(c->path, "/v1/images/generations/vector") == 0)
         rc_run(c, "vector");
+    else if (post && strcmp(c->path, "/v1/images/imageToImage") == 0)
+        rc_run_i2i(c);
     else
         emu_recraft_error(c, 404, NULL, NULL);
 }

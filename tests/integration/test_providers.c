@@ -44,7 +44,7 @@ static const struct prov provs[] = {
     {"bfl", "black-forest-labs", "black-forest-labs/flux.2-pro", "jpeg",
      true},
     {"xai", "xai", "x-ai/grok-imagine-image", "jpeg", true},
-    {"recraft", "recraft", "recraft/recraft-v3", "webp", false},
+    {"recraft", "recraft", "recraft/recraft-v3", "webp", true},
 };
 #define NPROVS (sizeof provs / sizeof provs[0])
 
