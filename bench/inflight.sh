@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# bench/inflight.sh - in-flight capacity: N generations held open at once,
+# each answered by the emulator only after D seconds, all through one
+# router. Reports successes, the router's peak RSS and RSS per in-flight
+# request, with the emulator's RSS beside it.
+#
+#   bench/inflight.sh [--quick] [-n N] [-d SECONDS] [-r CONNS_PER_S]
+#
+# Default N=10000, D=60 (--quick: 1000, 10). Target: all succeed, router
+# RSS <= 150 MB. The router needs two descriptors per in-flight
+# generation (client + upstream socket), so N is capped by its
+# RLIMIT_NOFILE; the script raises the soft limit to the hard one and
+# says when the hard limit is below what N needs.
+. "$(dirname "$0")/perf-lib.sh"
+
+N=10000 D=60 RATE=1000
+while [ $# -gt 0 ]; do
+  case $1 in
+  --quick) N=1000 D=10 ;;
+  -n) N=$2; shift ;;
+  -d) D=$2; shift ;;
+  -r) RATE=$2; shift ;;
+  *) perf_die "unknown argument $1" ;;
+  esac
+  shift
+done
+perf_need_build
+ulimit -n "$(ulimit -Hn)"
+NOFILE=$(ulimit -n)
+
+cc -O2 -Wall -o "$PERF_WORK/holdload" "$PERF_ROOT/bench/tools/holdload.c" ||
+  perf_die "cannot build holdload"
+
+perf_start_emu emu --tiny
+curl -sf -o /dev/null "http://127.0.0.1:$EMU_PORT/_emu/script" \
+  -d "{\"match\":{\"provider\":\"openai\"},\"times\":-1,
+       \"action\":{\"delay_ms\":$((D * 1000))}}" ||
+  perf_die "cannot script the emulator"
+DB=$PERF_WORK/inflight.db
+KEY=$(perf_key "$DB")
+perf_start_router router "$DB"
+printf '{"model":"openai/gpt-image-1","prompt":"a lighthouse at dusk",'\
+'"provider":{"only":["openai"]}}' >"$PERF_WORK/body.json"
+sleep 0.5
+RSS0=$(perf_status "$R_PID" VmRSS)
+ERSS0=$(perf_status "$EMU_PID" VmRSS)
+
+echo "inflight: N=$N hold=${D}s rate=${RATE}/s router pid $R_PID port" \
+  "$R_PORT, emulator port $EMU_PORT, RLIMIT_NOFILE $NOFILE" >&2
+perf_sampler "$R_PID" "$PERF_WORK/rss.router"
+RS=$SAMPLER_PID
+perf_sampler "$EMU_PID" "$PERF_WORK/rss.emu"
+ES=$SAMPLER_PID
+CPU0=$(perf_cpu_ms "$R_PID")
+ECPU0=$(perf_cpu_ms "$EMU_PID")
+
+"$PERF_WORK/holdload" -p "$R_PORT" -u /api/v1/images \
+  -b "$PERF_WORK/body.json" -H "Authorization: Bearer $KEY" -n "$N" \
+  -r "$RATE" -t $((D + 180)) >"$PERF_WORK/hold.out" \
+  2>"$PERF_WORK/hold.err" &
+HL=$!
+PERF_PIDS+=("$HL")
+# Mid-hold snapshot: descriptors and what the emulator holds.
+OPEN_S=$(awk -v n="$N" -v r="$RATE" 'BEGIN { printf "%d", n / r + 1 }')
+MID=$((OPEN_S + D / 2))
+[ "$MID" -lt $((D + OPEN_S - 1)) ] || MID=$((D / 2 + 1))
+sleep "$MID"
+FDS=$(ls /proc/"$R_PID"/fd 2>/dev/null | wc -l)
+EMU_INFLIGHT=$(curl -s "http://127.0.0.1:$EMU_PORT/_emu/stats" |
+  sed -n 's/.*"in_flight":\([0-9]*\).*/\1/p')
+MID_RSS=$(perf_status "$R_PID" VmRSS)
+wait "$HL" || true
+CPU1=$(perf_cpu_ms "$R_PID")
+ECPU1=$(perf_cpu_ms "$EMU_PID")
+sleep 0.5
+perf_stop "$RS"
+perf_stop "$ES"
+
+HWM=$(perf_status "$R_PID" VmHWM)
+EHWM=$(perf_status "$EMU_PID" VmHWM)
+PEAK=$(perf_max "$PERF_WORK/rss.router")
+EPEAK=$(perf_max "$PERF_WORK/rss.emu")
+[ "$HWM" -gt "$PEAK" ] && PEAK=$HWM
+[ "${EHWM:-0}" -gt "${EPEAK:-0}" ] && EPEAK=$EHWM
+RES=$(cat "$PERF_WORK/hold.out")
+get() { sed -n "s/.* $1=\([^ ]*\).*/\1/p; s/^$1=\([^ ]*\).*/\1/p" <<<"$RES" |
+  head -1; }
+OK=$(get ok) FAIL=$(get fail)
+
+echo "holdload: $RES" >&2
+echo "router: RLIMIT_NOFILE $NOFILE, descriptors mid-hold $FDS," \
+  "emulator in_flight mid-hold ${EMU_INFLIGHT:-?}, CPU $((CPU1 - CPU0)) ms;" \
+  "emulator CPU $((ECPU1 - ECPU0)) ms" >&2
+if [ $((2 * N + 32)) -gt "$NOFILE" ]; then
+  echo "note: N=$N needs about $((2 * N + 32)) descriptors in the router;" \
+    "RLIMIT_NOFILE hard limit here is $NOFILE" >&2
+fi
+grep -v '"event":"attempt"' "$PERF_WORK/router.err" | sort | uniq -c |
+  sort -rn | head -5 | sed 's/^/router log: /' >&2 || true
+
+MB() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+PER=$(awk -v p="$PEAK" -v b="$RSS0" -v n="$OK" \
+  'BEGIN { if (n > 0) printf "%.1f", (p - b) / n; else print "n/a" }')
+perf_header
+perf_row inflight "succeeded (of $N, ${D}s hold)" "$OK" "fail $FAIL" \
+  "all $N" "$([ "$OK" = "$N" ] && echo pass || echo "MISS ($FAIL failed)")"
+perf_row inflight "router peak RSS MB" "$(MB "$PEAK")" \
+  "emulator $(MB "$EPEAK") MB" "<= 150" \
+  "$(perf_verdict "$(MB "$PEAK")" 150)"
+perf_row inflight "router RSS per in-flight KB" "$PER" \
+  "idle $(MB "$RSS0") MB" "-" "-"
+perf_row inflight "router RSS mid-hold MB" "$(MB "$MID_RSS")" \
+  "emulator idle $(MB "$ERSS0")" "-" "-"
+perf_row inflight "hold latency p50/p99 s" \
+  "$(get lat_p50_s)/$(get lat_p99_s)" "hold ${D}s" "-" "-"
