@@ -27,7 +27,7 @@ DB=$PERF_WORK/idle.db
 export OPENAI_API_KEY=tk
 export OPENAI_BASE_URL="http://127.0.0.1:$EMU_PORT/openai/v1"
 RES=$("$PERF_WORK/readyprobe" -r "$RUNS" -s 1000 -- "$IR" serve --db "$DB" \
-  --log-level warn --listen @ 2>"$PERF_WORK/probe.err") ||
+  --no-bootstrap --log-level warn --listen @ 2>"$PERF_WORK/probe.err") ||
   perf_die "readyprobe failed: $(tail -3 "$PERF_WORK/probe.err")"
 get() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" <<<"$RES"; }
 

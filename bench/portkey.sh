@@ -186,6 +186,12 @@ run() {
   P50[$name]=$(ms "$(awk '$1 == "50%" { print $2 }' "$out")")
   P99[$name]=$(ms "$(awk '$1 == "99%" { print $2 }' "$out")")
   ERRS[$name]=$(awk '/non2xx_local/ { s += $2 } END { print s + 0 }' "$out")
+  if ! kill -0 "$pid" 2>/dev/null; then
+    # wrk closes its connections with requests in flight when it stops.
+    ERRS[$name]="${ERRS[$name]}, PROCESS DIED"
+    echo "$name: the process under test ($pid) died during or at the end" \
+      "of the run" >&2
+  fi
   CPUR[$name]=$(awk -v c=$((c1 - c0)) -v n="$n" \
     'BEGIN { printf "%.3f", (n > 0 ? c / n : 0) }')
   echo "$name: ${RPS[$name]} req/s, p50 ${P50[$name]} ms, p99" \
@@ -203,7 +209,14 @@ run portkey "$PK_PID" "http://127.0.0.1:$PK_PORT/v1/images/generations" \
 run router-openai "$RD_PID" \
   "http://127.0.0.1:$RD_PORT/v1/images/generations" "$W/oai.lua"
 TARGETS="direct nginx portkey router-openai"
+# A router that died in a run (see the warning) is restarted on its store.
+restart_if_dead() {
+  kill -0 "$RD_PID" 2>/dev/null && return 0
+  perf_start_router router-restarted "$DB"
+  RD_PID=$R_PID RD_PORT=$R_PORT
+}
 if [ "$QUICK" = 0 ]; then
+  restart_if_dead
   run router-native "$RD_PID" "http://127.0.0.1:$RD_PORT/api/v1/images" \
     "$W/ir.lua"
   run router-tmpfs "$RT_PID" \
@@ -216,7 +229,7 @@ echo "portkey $PK_GOT; wrk -t2 -c$CONNS, ${DUR} s per target" >&2
 perf_header
 for n in $TARGETS; do
   perf_row throughput "$n req/s (p50/p99 ms)" "${RPS[$n]}" \
-    "${P50[$n]}/${P99[$n]}, ${ERRS[$n]} non-2xx" "-" \
+    "${P50[$n]}/${P99[$n]}, non-2xx ${ERRS[$n]}" "-" \
     "CPU ${CPUR[$n]} ms/req"
 done
 perf_row throughput "router-openai / nginx" \
