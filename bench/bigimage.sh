@@ -6,6 +6,8 @@
 # decode + encode of the same bytes (bench/tools/b64ref.c).
 #
 #   bench/bigimage.sh [--quick] [-k REQUESTS]
+#   bench/bigimage.sh --massif   (one request under valgrind massif: where
+#                                 the peak's bytes are)
 #
 # The provider is Gemini (google/gemini-3-pro-image, resolution 4K,
 # aspect 1:1 = 4096x4096). The emulator's own 4K image is a smooth colour
@@ -17,10 +19,11 @@
 # Targets: RSS growth <= 2.5x the base64 size; CPU <= 2x decode+encode.
 . "$(dirname "$0")/perf-lib.sh"
 
-K=3
+K=3 MASSIF=0
 while [ $# -gt 0 ]; do
   case $1 in
   --quick) K=1 ;;
+  --massif) MASSIF=1 ;;
   -k) K=$2; shift ;;
   *) perf_die "unknown argument $1" ;;
   esac
@@ -79,16 +82,31 @@ DB=$W/big.db
 KEY=$(perf_key "$DB")
 # Gemini only, no other provider configured.
 R_ENV=(GEMINI_API_KEY=tk GEMINI_BASE_URL="http://127.0.0.1:$EMU_PORT/gemini")
-env "${R_ENV[@]}" "$IR" serve --listen 127.0.0.1:0 --db "$DB" \
-  --no-bootstrap --log-level warn >"$W/router.out" 2>"$W/router.err" &
+MASSIF_RUN=()
+[ "$MASSIF" = 1 ] && MASSIF_RUN=(valgrind --tool=massif --depth=12
+  --threshold=2 --massif-out-file="$W/massif.out")
+env "${R_ENV[@]}" "${MASSIF_RUN[@]}" "$IR" serve --listen 127.0.0.1:0 \
+  --db "$DB" --no-bootstrap --log-level warn >"$W/router.out" \
+  2>"$W/router.err" &
 R_PID=$!
 PERF_PIDS+=("$R_PID")
-for i in $(seq 1 250); do
+for i in $(seq 1 1000); do
   R_PORT=$(perf_listen_port "$R_PID")
   [ -n "$R_PORT" ] && break
   sleep 0.02
 done
 [ -n "$R_PORT" ] || perf_die "router did not listen"
+if [ "$MASSIF" = 1 ]; then
+  # One request under valgrind massif, then the peak's allocation sites.
+  curl -s -o /dev/null -w 'massif run: %{http_code} %{time_total} s\n' \
+    "http://127.0.0.1:$R_PORT/api/v1/images" -H "Authorization: Bearer $KEY" \
+    -H 'Content-Type: application/json' -d '{"model":"google/gemini-3-pro-image","prompt":"a cat","resolution":"4K","aspect_ratio":"1:1"}'
+  perf_stop "$R_PID"
+  echo "massif: heap by allocation site at the peak of one request, MB" \
+    "(base64 $((B64 / 1048576)) MB):"
+  perf_massif_peak "$W/massif.out" 1048576 | sed 's/ B  / MB  /'
+  exit 0
+fi
 RURL="http://127.0.0.1:$R_PORT/api/v1/images"
 BODY='{"model":"google/gemini-3-pro-image","prompt":"a cat","resolution":"4K","aspect_ratio":"1:1"}'
 

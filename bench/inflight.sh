@@ -5,6 +5,8 @@
 # request, with the emulator's RSS beside it.
 #
 #   bench/inflight.sh [--quick] [-n N] [-d SECONDS] [-r CONNS_PER_S]
+#   bench/inflight.sh --massif    (where the bytes per held request go:
+#                                  500 held 20 s under valgrind massif)
 #
 # Default N=10000, D=60 (--quick: 1000, 10). Target: all succeed, router
 # RSS <= 150 MB. The router needs two descriptors per in-flight
@@ -13,10 +15,11 @@
 # says when the hard limit is below what N needs.
 . "$(dirname "$0")/perf-lib.sh"
 
-N=10000 D=60 RATE=1000
+N=10000 D=60 RATE=1000 MASSIF=0
 while [ $# -gt 0 ]; do
   case $1 in
   --quick) N=1000 D=10 ;;
+  --massif) MASSIF=1 N=500 D=20 RATE=200 ;;
   -n) N=$2; shift ;;
   -d) D=$2; shift ;;
   -r) RATE=$2; shift ;;
@@ -25,6 +28,46 @@ while [ $# -gt 0 ]; do
   shift
 done
 perf_need_build
+if [ "$MASSIF" = 1 ]; then
+  massif_main() {
+    command -v valgrind >/dev/null || perf_die "--massif needs valgrind"
+    cc -O2 -Wall -o "$PERF_WORK/holdload" \
+      "$PERF_ROOT/bench/tools/holdload.c" || perf_die "cannot build holdload"
+    perf_start_emu emu --tiny
+    curl -sf -o /dev/null "http://127.0.0.1:$EMU_PORT/_emu/script" \
+      -d "{\"match\":{\"provider\":\"openai\"},\"times\":-1,
+           \"action\":{\"delay_ms\":$((D * 1000))}}" ||
+      perf_die "cannot script the emulator"
+    local db=$PERF_WORK/massif.db key out=$PERF_WORK/massif.out
+    key=$(perf_key "$db")
+    env OPENAI_API_KEY=tk \
+      OPENAI_BASE_URL="http://127.0.0.1:$EMU_PORT/openai/v1" \
+      valgrind --tool=massif --massif-out-file="$out" --depth=12 \
+      --threshold=0.5 "$IR" serve --listen 127.0.0.1:0 --db "$db" \
+      --no-bootstrap --log-level warn >"$PERF_WORK/massif.log" 2>&1 &
+    R_PID=$!
+    PERF_PIDS+=("$R_PID")
+    R_PORT=
+    for _ in $(seq 1 600); do
+      R_PORT=$(perf_listen_port "$R_PID")
+      [ -n "$R_PORT" ] && break
+      sleep 0.05
+    done
+    [ -n "$R_PORT" ] || perf_die "router under massif did not listen"
+    printf '{"model":"openai/gpt-image-1","prompt":"a lighthouse",'\
+'"provider":{"only":["openai"]}}' >"$PERF_WORK/body.json"
+    "$PERF_WORK/holdload" -p "$R_PORT" -u /api/v1/images \
+      -b "$PERF_WORK/body.json" -H "Authorization: Bearer $key" -n "$N" \
+      -r "$RATE" -t $((D + 120)) 2>/dev/null || true
+    perf_stop "$R_PID"
+    # The peak snapshot's top-level allocation sites, per held request.
+    echo "massif: heap by allocation site at the peak, bytes per held" \
+      "generation (N=$N held ${D}s; 'in lib' = inside that library):"
+    perf_massif_peak "$out" "$N" | head -20
+  }
+  massif_main
+  exit 0
+fi
 ulimit -n "$(ulimit -Hn)"
 NOFILE=$(ulimit -n)
 

@@ -203,3 +203,30 @@ perf_wait_quiet() {
   done
   echo "note: load stayed at $(cut -d' ' -f1 /proc/loadavg)" >&2
 }
+
+# perf_massif_peak MASSIF_OUT DIVISOR: the top-level allocation sites of
+# massif's peak snapshot, bytes divided by DIVISOR; a site inside a
+# library is named by its first caller with symbols.
+perf_massif_peak() {
+  ms_print "$1" | awk -v n="$2" '
+    function flush() { if (site != "") printf "  %8.0f B  %s\n", b / n, site
+      site = "" }
+    /Detailed snapshots:/ && match($0, /[0-9]+ \(peak\)/) {
+      pk = substr($0, RSTART, RLENGTH); sub(/ .*/, "", pk) }
+    pk != "" && $1 == pk && $2 ~ /^[0-9,]+$/ { inpeak = 1; next }
+    inpeak && /^ +[0-9]+ +[0-9,]+ / { flush(); inpeak = 0 }
+    inpeak && /^->/ {
+      flush()
+      b = $0; sub(/^->[^(]*\(/, "", b); sub(/B\).*/, "", b); gsub(/,/, "", b)
+      site = $0; sub(/^[^:]*: /, "", site); want = 0
+      if (site ~ /^\?\?\? \(in /) {
+        sub(/^\?\?\? \(in .*\//, "in ", site); sub(/\)$/, "", site)
+        want = 1 }
+      if (site ~ /^->/) site = "(sites below the threshold)"
+      next }
+    # For a site inside a library, name the first known caller below it.
+    inpeak && want && /^\|/ && /: / && !/\?\?\?/ {
+      c = $0; sub(/^[^:]*: /, "", c); sub(/ \(in .*/, "", c)
+      site = site " via " c; want = 0 }
+    END { flush() }'
+}
