@@ -8,6 +8,8 @@
 #   bench/bigimage.sh [--quick] [-k REQUESTS]
 #   bench/bigimage.sh --massif   (one request under valgrind massif: where
 #                                 the peak's bytes are)
+#   bench/bigimage.sh --perf     (also perf record the sequential requests
+#                                 and print where the router's CPU goes)
 #
 # The provider is Gemini (google/gemini-3-pro-image, resolution 4K,
 # aspect 1:1 = 4096x4096). The emulator's own 4K image is a smooth colour
@@ -19,11 +21,12 @@
 # Targets: RSS growth <= 2.5x the base64 size; CPU <= 2x decode+encode.
 . "$(dirname "$0")/perf-lib.sh"
 
-K=3 MASSIF=0
+K=3 MASSIF=0 PERF=0
 while [ $# -gt 0 ]; do
   case $1 in
   --quick) K=1 ;;
   --massif) MASSIF=1 ;;
+  --perf) PERF=1 ;;
   -k) K=$2; shift ;;
   *) perf_die "unknown argument $1" ;;
   esac
@@ -122,6 +125,13 @@ router_req() {
 
 # Sequential: K requests, HWM reset before each.
 sleep 0.3
+if [ "$PERF" = 1 ]; then
+  perf record -e cpu-clock -F 499 --call-graph dwarf,16384 \
+    -o "$W/perf.data" -p "$R_PID" >/dev/null 2>"$W/perf.err" &
+  PERF_REC=$!
+  PERF_PIDS+=("$PERF_REC")
+  sleep 0.5
+fi
 RSS_IDLE=$(perf_status "$R_PID" VmRSS)
 MAXG=0 CPU_TOTAL=0 TIMES=""
 for i in $(seq 1 "$K"); do
@@ -139,6 +149,15 @@ for i in $(seq 1 "$K"); do
   echo "request $i: ${OUT#* } s, RSS before $((R0 / 1024)) MB, peak" \
     "$((H / 1024)) MB, CPU $((C1 - C0)) ms" >&2
 done
+if [ "$PERF" = 1 ]; then
+  kill -INT "$PERF_REC"
+  wait "$PERF_REC" 2>/dev/null || true
+  echo "perf: the router over $K request(s), inclusive, router functions:"
+  perf report -i "$W/perf.data" --children --sort sym --stdio -g none \
+    --percent-limit 2 2>/dev/null | grep -E '^ +[0-9.]+%' |
+    grep -E '\] (ir_|img_|http_|json_|upstream_|resp_|base64_|workers_|event_base_loop|curl_multi_socket_action)' |
+    head -20
+fi
 # Same image bytes out as in?
 SAME=no
 if [ "$(b64field "$W/r1.json" | sha256sum | cut -c1-16)" = \
