@@ -52,7 +52,9 @@ http_left_ms(const struct ir_job *j)
 void
 ir_job_engine_http_cancel(struct ir_job *j)
 {
-    if (j->ureq != NULL) {
+    /* A worker may be parsing the answer held by ureq: then the job frees
+     * it once the worker is done (job_free), not now. */
+    if (j->ureq != NULL && j->phase != JOB_WORKER) {
         ir_upstream_req_free(j->ureq); /* closes the connection */
         j->ureq = NULL;
     }
