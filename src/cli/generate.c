@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util/mem.h"
+
 #define GEN_MAX_REFS 16
 #define GEN_MAX_LIST 32
 #define GEN_MAX_PROMPT (1024 * 1024)
@@ -124,9 +126,9 @@ gen_split(const char *arg, struct gen_list *l)
 {
     char *tok, *save = NULL;
 
-    free(l->storage);
+    ir_free(l->storage);
     l->count = 0;
-    l->storage = strdup(arg);
+    l->storage = ir_strdup(arg);
     if (!l->storage)
         return false;
     for (tok = strtok_r(l->storage, ",", &save); tok;
@@ -151,7 +153,7 @@ gen_prompt(int argc, char **argv, int first)
     int i;
 
     if (first + 1 == argc && strcmp(argv[first], "-") == 0) {
-        p = malloc(GEN_MAX_PROMPT + 1);
+        p = ir_malloc(GEN_MAX_PROMPT + 1);
         if (!p)
             return NULL;
         n = fread(p, 1, GEN_MAX_PROMPT, stdin);
@@ -162,7 +164,7 @@ gen_prompt(int argc, char **argv, int first)
     }
     for (i = first; i < argc; i++)
         len += strlen(argv[i]) + 1;
-    p = malloc(len + 1);
+    p = ir_malloc(len + 1);
     if (!p)
         return NULL;
     p[0] = '\0';
@@ -317,7 +319,7 @@ gen_refs(struct gen_opts *o)
         a = o->refs_arg[i];
         if (strncmp(a, "https://", 8) == 0 || strncmp(a, "http://", 7) == 0 ||
             strncmp(a, "data:", 5) == 0) {
-            o->refs[i] = strdup(a);
+            o->refs[i] = ir_strdup(a);
             if (!o->refs[i])
                 return IR_CLI_EXIT_FAIL;
             continue;
@@ -392,7 +394,7 @@ gen_filename(const struct gen_opts *o, const imagerouter_result *res,
         ext = o->req.output_format;
     if (!o->output) {
         len = strlen(base) + strlen(ext) + 32;
-        name = malloc(len);
+        name = ir_malloc(len);
         if (!name)
             return NULL;
         if (res->image_count == 1)
@@ -402,10 +404,10 @@ gen_filename(const struct gen_opts *o, const imagerouter_result *res,
         return name;
     }
     if (res->image_count == 1)
-        return strdup(o->output);
+        return ir_strdup(o->output);
     /* out.png -> out-1.png; out -> out-1 */
     len = strlen(o->output) + 32;
-    name = malloc(len);
+    name = ir_malloc(len);
     if (!name)
         return NULL;
     dot = strrchr(o->output, '.');
@@ -491,7 +493,7 @@ gen_save(const struct gen_opts *o, const imagerouter_result *res)
             fprintf(info, "n/a\n");
     }
     for (i = 0; i < n; i++)
-        free(names[i]);
+        ir_free(names[i]);
     return rc;
 }
 
@@ -501,11 +503,11 @@ gen_free(struct gen_opts *o)
     size_t i;
 
     for (i = 0; i < o->nrefs; i++)
-        free(o->refs[i]);
-    free(o->only.storage);
-    free(o->order.storage);
-    free(o->ignore.storage);
-    free(o->prompt);
+        ir_free(o->refs[i]);
+    ir_free(o->only.storage);
+    ir_free(o->order.storage);
+    ir_free(o->ignore.storage);
+    ir_free(o->prompt);
 }
 
 int
