@@ -33,6 +33,7 @@ static const char *pg_row_text(const struct ir_store_row *r, int col);
 static ir_err pg_result(struct ir_store_conn *c, PGresult *res,
                         const char *sql, struct ir_diag *d) IR_MUST_CHECK;
 static void pg_notice(void *arg, const char *message);
+static bool pg_in_tx(const struct ir_store_conn *c);
 
 const struct ir_store_backend ir_store_backend_postgres = {
     .name = "postgres",
@@ -43,6 +44,7 @@ const struct ir_store_backend ir_store_backend_postgres = {
     .row_null = pg_row_null,
     .row_int = pg_row_int,
     .row_text = pg_row_text,
+    .in_tx = pg_in_tx,
     .begin_sql = "BEGIN",
     .for_update = " FOR UPDATE",
     /* Any constant shared by all instances; released at commit. */
@@ -198,4 +200,10 @@ static const char *
 pg_row_text(const struct ir_store_row *r, int col)
 {
     return PQgetvalue(r->impl, r->idx, col);
+}
+
+static bool
+pg_in_tx(const struct ir_store_conn *c)
+{
+    return c->db != NULL && PQtransactionStatus(c->db) != PQTRANS_IDLE;
 }
