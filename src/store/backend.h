@@ -48,6 +48,7 @@ struct ir_store_conn {
     void *db;     /* sqlite3 * or PGconn * */
     void *cache;  /* the backend's prepared statements */
     bool batch;   /* inside a group commit: transactions are savepoints */
+    uint64_t writes; /* statements run that may change the database */
     int64_t now;  /* pinned clock for tests; 0 = real */
     bool retry;   /* last failure was transient: rerun the transaction */
     char owner[IR_STORE_OWNER_LEN + 1]; /* marks this process's holds */

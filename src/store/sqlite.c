@@ -184,7 +184,8 @@ sqlite_stmt_get(struct ir_store_conn *c, const char *sql, sqlite3_stmt **out,
             return IR_ENOMEM;
     }
     h = sqlite_hash(sql);
-    for (i = (unsigned)h & (SQLITE_CACHE_SLOTS - 1);; i = (i + 1) & (SQLITE_CACHE_SLOTS - 1)) {
+    for (i = (unsigned)h & (SQLITE_CACHE_SLOTS - 1);;
+         i = (i + 1) & (SQLITE_CACHE_SLOTS - 1)) {
         sl = &k->slot[i];
         if (sl->hash == 0)
             break;
@@ -383,6 +384,9 @@ sqlite_query(struct ir_store_conn *c, const char *sql,
     err = sqlite_bind(st, p, np, d);
     if (err)
         goto out;
+    /* Counted before it runs: a failed write may have changed rows. */
+    if (!sqlite3_stmt_readonly(st))
+        c->writes++;
     row.impl = st;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (cb == NULL)
