@@ -10,10 +10,12 @@
 #include "store/backend.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -86,6 +88,50 @@ const struct ir_store_backend ir_store_backend_sqlite = {
                  "RETURNING key_hash, amount_nanos",
 };
 
+/* ":memory:" is one database for the whole process: every connection
+ * (the bootstrap's, the store thread's, the CLI's) opens the same named
+ * shared-cache memory database, and a connection kept open here keeps it
+ * alive between them. A plain ":memory:" would give each connection its
+ * own empty database, and keys made on one would not work on another. */
+static pthread_mutex_t sqlite_mem_mu = PTHREAD_MUTEX_INITIALIZER;
+static sqlite3 *sqlite_mem_keeper;
+static char sqlite_mem_uri[80];
+
+static ir_err
+sqlite_mem_path(const char **path, struct ir_diag *d)
+{
+    ir_err err = IR_OK;
+    int rc, n;
+
+    pthread_mutex_lock(&sqlite_mem_mu);
+    if (sqlite_mem_keeper == NULL) {
+        n = snprintf(sqlite_mem_uri, sizeof sqlite_mem_uri,
+                     "file:imagerouter-mem-%ld?mode=memory&cache=shared",
+                     (long)getpid());
+        if (n < 0 || (size_t)n >= sizeof sqlite_mem_uri) {
+            err = IR_EINTERNAL;
+            goto out;
+        }
+        rc = sqlite3_open_v2(sqlite_mem_uri, &sqlite_mem_keeper,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                                 SQLITE_OPEN_URI,
+                             NULL);
+        if (rc != SQLITE_OK) {
+            ir_diag_set(d, "sqlite open :memory: %s",
+                        sqlite_mem_keeper ? sqlite3_errmsg(sqlite_mem_keeper)
+                                          : sqlite3_errstr(rc));
+            sqlite3_close(sqlite_mem_keeper);
+            sqlite_mem_keeper = NULL;
+            err = IR_ESTORE;
+            goto out;
+        }
+    }
+    *path = sqlite_mem_uri;
+out:
+    pthread_mutex_unlock(&sqlite_mem_mu);
+    return err;
+}
+
 static ir_err
 sqlite_open(struct ir_store_conn *c, const char *url, struct ir_diag *d)
 {
@@ -96,6 +142,8 @@ sqlite_open(struct ir_store_conn *c, const char *url, struct ir_diag *d)
     };
     sqlite3 *db = NULL;
     const char *path = url;
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                SQLITE_OPEN_NOMUTEX;
     ir_err err;
     size_t i;
     int rc;
@@ -108,15 +156,16 @@ sqlite_open(struct ir_store_conn *c, const char *url, struct ir_diag *d)
         ir_diag_set(d, "empty SQLite path");
         return IR_EINVAL;
     }
-    if (strcmp(path, ":memory:") != 0) {
+    /* Only our own memory name is a URI; a path is always a file name. */
+    if (strcmp(path, ":memory:") == 0) {
+        err = sqlite_mem_path(&path, d);
+        flags |= SQLITE_OPEN_URI;
+    } else {
         err = sqlite_mkdirs(path, d);
-        if (err)
-            return err;
     }
-    rc = sqlite3_open_v2(path, &db,
-                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                             SQLITE_OPEN_NOMUTEX,
-                         NULL);
+    if (err)
+        return err;
+    rc = sqlite3_open_v2(path, &db, flags, NULL);
     if (rc != SQLITE_OK) {
         ir_diag_set(d, "sqlite open %s: %s", path,
                     db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
