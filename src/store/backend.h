@@ -49,6 +49,7 @@ struct ir_store_conn {
     void *cache;  /* the backend's prepared statements */
     bool batch;   /* inside a group commit: transactions are savepoints */
     uint64_t writes; /* statements run that may change the database */
+    uint64_t prepares; /* statements compiled (tests: the cache works) */
     int64_t now;  /* pinned clock for tests; 0 = real */
     bool retry;   /* last failure was transient: rerun the transaction */
     char owner[IR_STORE_OWNER_LEN + 1]; /* marks this process's holds */
@@ -93,9 +94,6 @@ struct ir_store_backend {
 
 extern const struct ir_store_backend ir_store_backend_sqlite;
 extern const struct ir_store_backend ir_store_backend_postgres;
-
-/* Statements the SQLite connection compiled so far (tests). */
-uint64_t ir_store_sqlite_prepares(const struct ir_store_conn *c);
 
 /* ---- helpers shared by the store's files (store.c) ---------------- */
 

@@ -67,7 +67,6 @@ struct sqlite_slot {
 struct sqlite_cache {
     struct sqlite_slot slot[SQLITE_CACHE_SLOTS];
     unsigned n;
-    uint64_t prepares; /* statements compiled (tests: the cache works) */
 };
 
 const struct ir_store_backend ir_store_backend_sqlite = {
@@ -258,7 +257,7 @@ sqlite_stmt_get(struct ir_store_conn *c, const char *sql, sqlite3_stmt **out,
                             NULL);
     if (rc != SQLITE_OK)
         return sqlite_fail(c, sqlite3_extended_errcode(c->db), sql, d);
-    k->prepares++;
+    c->prepares++;
     if (sl != NULL) {
         sl->sql = ir_strdup(sql);
         if (sl->sql != NULL) {
@@ -302,14 +301,6 @@ sqlite_cache_free(struct ir_store_conn *c)
     c->cache = NULL;
 }
 
-uint64_t
-ir_store_sqlite_prepares(const struct ir_store_conn *c)
-{
-    const struct sqlite_cache *k =
-        c->be == &ir_store_backend_sqlite ? c->cache : NULL;
-
-    return k != NULL ? k->prepares : 0;
-}
 
 /* mkdir -p of path's parent directory. */
 static ir_err

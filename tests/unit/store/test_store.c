@@ -1392,48 +1392,103 @@ test_group_commit_rollback(void **state)
 
 /* ---- the statement cache ------------------------------------------------ */
 
+/* Another session changes the schema under the cached statements. */
+static void
+cache_alter(struct fx *f)
+{
+    const char *sql = "ALTER TABLE keys ADD COLUMN x INT; "
+                      "CREATE INDEX keys_x ON keys (x)";
+    PGresult *res;
+    PGconn *pg;
+    sqlite3 *db;
+
+    if (!fx_pg) {
+        assert_int_equal(sqlite3_open(f->url, &db), SQLITE_OK);
+        assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_close(db);
+        return;
+    }
+    pg = PQconnectdb(f->url);
+    assert_int_equal(PQstatus(pg), CONNECTION_OK);
+    res = PQexec(pg, sql);
+    assert_int_equal(PQresultStatus(res), PGRES_COMMAND_OK);
+    PQclear(res);
+    PQfinish(pg);
+}
+
+/* PostgreSQL: the server ends the store's session; returns once the
+ * backend is gone, so the store's next call meets a dead connection. */
+static void
+cache_kill_session(struct fx *f)
+{
+    char sql[160];
+    PGresult *res;
+    PGconn *pg = PQconnectdb(f->url);
+    int pid = PQbackendPID(f->c->db), i;
+    bool gone = false;
+
+    assert_int_equal(PQstatus(pg), CONNECTION_OK);
+    snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%d)", pid);
+    res = PQexec(pg, sql);
+    assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
+    PQclear(res);
+    snprintf(sql, sizeof sql,
+             "SELECT 1 FROM pg_stat_activity WHERE pid = %d", pid);
+    for (i = 0; i < 500 && !gone; i++) {
+        res = PQexec(pg, sql);
+        assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
+        gone = PQntuples(res) == 0;
+        PQclear(res);
+        if (!gone)
+            usleep(10000);
+    }
+    PQfinish(pg);
+    assert_true(gone);
+}
+
 static void
 test_statement_cache(void **state)
 {
     struct fx *f = *state;
     struct ir_generation g;
     struct ir_diag d = {""};
-    struct ir_key k;
+    struct ir_key k, got;
     uint64_t p0;
-    sqlite3 *db;
     char id[32];
     int i;
 
-    if (strcmp(ir_store_conn_backend(f->c), "sqlite") != 0)
-        return; /* the counter is SQLite's */
     mk_key(f->c, "cache", IR_NANOS_NONE, NULL, &k);
     mk_gen(&g, "gen-c0", k.hash, 1, T_MON);
     assert_int_equal(ir_store_generation_insert(f->c, &g, &d), IR_OK);
     (void)get_key(f->c, k.hash);
-    p0 = ir_store_sqlite_prepares(f->c);
+    p0 = f->c->prepares;
     assert_true(p0 > 0);
     for (i = 0; i < 500; i++)
         assert_string_equal(get_key(f->c, k.hash).name, "cache");
-    /* A failing statement (the id is taken) is reset for its next use. */
+    /* A failing statement (the id is taken) is ready for its next use. */
     assert_int_equal(ir_store_generation_insert(f->c, &g, &d), IR_EEXISTS);
     for (i = 1; i <= 50; i++) {
         snprintf(id, sizeof id, "gen-c%d", i);
         mk_gen(&g, id, k.hash, 1, T_MON);
         assert_int_equal(ir_store_generation_insert(f->c, &g, &d), IR_OK);
     }
-    assert_int_equal(ir_store_sqlite_prepares(f->c), p0);
-    /* Another connection changes the schema: the cached statements are
-     * recompiled by SQLite and keep working. */
-    assert_int_equal(sqlite3_open(f->url, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, "ALTER TABLE keys ADD COLUMN x INT; "
-                                      "CREATE INDEX keys_x ON keys (x)",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
-    sqlite3_close(db);
+    assert_int_equal(f->c->prepares, p0);
+    /* The cached statements survive a schema change by another session
+     * (the database recompiles them). */
+    cache_alter(f);
     assert_string_equal(get_key(f->c, k.hash).name, "cache");
     mk_gen(&g, "gen-c99", k.hash, 1, T_MON);
     assert_int_equal(ir_store_generation_insert(f->c, &g, &d), IR_OK);
-    assert_int_equal(ir_store_sqlite_prepares(f->c), p0);
+    assert_int_equal(f->c->prepares, p0);
+    if (!fx_pg)
+        return;
+    /* A lost session loses its statements: the call that finds it dead
+     * fails (and reconnects), the next prepares anew and works. */
+    cache_kill_session(f);
+    assert_int_equal(ir_store_key_get(f->c, k.hash, &got, &d), IR_ESTORE);
+    assert_int_equal(ir_store_key_get(f->c, k.hash, &got, &d), IR_OK);
+    assert_string_equal(got.name, "cache");
+    assert_int_equal(f->c->prepares, p0 + 1);
 }
 
 /* ":memory:" is one database for the process, whichever connection
