@@ -114,11 +114,11 @@ gen_start(struct gen *g)
     (void)snprintf(g->rec.id, sizeof g->rec.id, "gen-bench-%ld",
                    r->started++);
     memcpy(g->rec.key_hash, r->hash, sizeof g->rec.key_hash);
-    strcpy(g->rec.model, "openai/gpt-image-1");
-    strcpy(g->rec.provider_name, "OpenAI");
-    strcpy(g->rec.provider_slug, "openai");
-    strcpy(g->rec.status, "success");
-    strcpy(g->rec.provider_responses, "[]");
+    (void)snprintf(g->rec.model, sizeof g->rec.model, "openai/gpt-image-1");
+    (void)snprintf(g->rec.provider_name, sizeof g->rec.provider_name, "OpenAI");
+    (void)snprintf(g->rec.provider_slug, sizeof g->rec.provider_slug, "openai");
+    (void)snprintf(g->rec.status, sizeof g->rec.status, "success");
+    (void)snprintf(g->rec.provider_responses, sizeof g->rec.provider_responses, "[]");
     g->rec.http_status = 200;
     g->rec.created_at = time(NULL);
     g->rec.cost_nanos = 10000000;
