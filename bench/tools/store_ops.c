@@ -57,6 +57,8 @@ struct gen {
 
 static void gen_start(struct gen *g);
 
+#define SET(f, v) (void)snprintf(g->rec.f, sizeof g->rec.f, "%s", v)
+
 static void
 settle_work(struct ir_store_conn *c, void *arg)
 {
@@ -114,11 +116,11 @@ gen_start(struct gen *g)
     (void)snprintf(g->rec.id, sizeof g->rec.id, "gen-bench-%ld",
                    r->started++);
     memcpy(g->rec.key_hash, r->hash, sizeof g->rec.key_hash);
-    (void)snprintf(g->rec.model, sizeof g->rec.model, "openai/gpt-image-1");
-    (void)snprintf(g->rec.provider_name, sizeof g->rec.provider_name, "OpenAI");
-    (void)snprintf(g->rec.provider_slug, sizeof g->rec.provider_slug, "openai");
-    (void)snprintf(g->rec.status, sizeof g->rec.status, "success");
-    (void)snprintf(g->rec.provider_responses, sizeof g->rec.provider_responses, "[]");
+    SET(model, "openai/gpt-image-1");
+    SET(provider_name, "OpenAI");
+    SET(provider_slug, "openai");
+    SET(status, "success");
+    SET(provider_responses, "[]");
     g->rec.http_status = 200;
     g->rec.created_at = time(NULL);
     g->rec.cost_nanos = 10000000;
