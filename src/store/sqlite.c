@@ -5,7 +5,8 @@
  * fsynced before it returns. The router commits a generation before it
  * sends the response, so a generation whose answer went out survives a
  * power cut, not only a crash of the process (NORMAL would only give the
- * latter). One fsync per request is cheap next to an image generation.
+ * latter). Under load the store thread commits many jobs per
+ * transaction (group commit, store.c), so that fsync is shared.
  */
 #include "store/backend.h"
 
