@@ -46,6 +46,10 @@ typedef ir_err ir_store_row_cb(const struct ir_store_row *r, void *arg);
 struct ir_store_conn {
     const struct ir_store_backend *be;
     void *db;     /* sqlite3 * or PGconn * */
+    void *cache;  /* the backend's prepared statements */
+    bool batch;   /* inside a group commit: transactions are savepoints */
+    uint64_t writes; /* statements run that may change the database */
+    uint64_t prepares; /* statements compiled (tests: the cache works) */
     int64_t now;  /* pinned clock for tests; 0 = real */
     bool retry;   /* last failure was transient: rerun the transaction */
     char owner[IR_STORE_OWNER_LEN + 1]; /* marks this process's holds */
@@ -69,6 +73,9 @@ struct ir_store_backend {
     bool (*row_null)(const struct ir_store_row *r, int col);
     int64_t (*row_int)(const struct ir_store_row *r, int col);
     const char *(*row_text)(const struct ir_store_row *r, int col);
+    /* True while a transaction is open (SQLite may roll one back by
+     * itself on I/O errors or a full disk). */
+    bool (*in_tx)(const struct ir_store_conn *c);
 
     /* Starts a transaction that will write: SQLite takes the write lock
      * up front (BEGIN IMMEDIATE) so two writers never deadlock on

@@ -111,16 +111,56 @@ ir_store_reserve(struct ir_store_conn *c, const char *key_hash,
     return err;
 }
 
-static ir_err
-money_reserve_tx(struct ir_store_conn *c, void *arg, struct ir_diag *d)
+/* The key's lazy period reset (ir_store_key_roll) as SQL, for updates
+ * that apply it without reading the row first. $D, $W and $M are the
+ * starts of the current day, week and month (money_starts). */
+#define MONEY_START(D, W, M)                                              \
+    "(CASE limit_reset WHEN 'daily' THEN CAST(" D " AS BIGINT) "          \
+    "WHEN 'weekly' THEN CAST(" W " AS BIGINT) "                           \
+    "WHEN 'monthly' THEN CAST(" M " AS BIGINT) ELSE 0 END)"
+#define MONEY_ROLLED_USAGE(D, W, M)                                       \
+    "(CASE WHEN period_start < " MONEY_START(D, W, M)                     \
+    " THEN 0 ELSE usage_nanos END)"
+#define MONEY_ROLLED_START(D, W, M)                                       \
+    "(CASE WHEN period_start < " MONEY_START(D, W, M) " THEN "            \
+    MONEY_START(D, W, M) " ELSE period_start END)"
+
+static void
+money_starts(int64_t now, struct ir_store_val *v)
 {
-    struct money_reserve *r = arg;
-    int64_t now = ir_store_db_now(c);
-    struct money_account a;
+    v[0] = IR_SV_INT(ir_store_period_start("daily", now));
+    v[1] = IR_SV_INT(ir_store_period_start("weekly", now));
+    v[2] = IR_SV_INT(ir_store_period_start("monthly", now));
+}
+
+/* Takes the hold on the key: one conditional UPDATE that checks and
+ * books it under the row's write lock (PostgreSQL re-evaluates the WHERE
+ * on the newest row version after waiting for a concurrent writer, so
+ * the check stays authoritative). Only when it matched no row is the key
+ * read, to tell why. */
+static ir_err
+money_reserve_key(struct ir_store_conn *c, struct money_reserve *r,
+                  int64_t now, struct ir_diag *d)
+{
+    struct ir_store_val v[6] = {IR_SV_TEXT(r->hash), IR_SV_INT(r->amount),
+                                IR_SV_INT(now)};
+    int64_t changes = 0;
     struct ir_key k;
     ir_err err;
 
-    r->reason = NULL;
+    money_starts(now, v + 3);
+    err = ir_store_db_query(
+        c,
+        "UPDATE keys SET reserved_nanos = reserved_nanos + CAST($2 AS "
+        "BIGINT), usage_nanos = " MONEY_ROLLED_USAGE("$4", "$5", "$6")
+        ", period_start = " MONEY_ROLLED_START("$4", "$5", "$6")
+        " WHERE hash = $1 AND disabled = 0 AND (expires_at = 0 OR "
+        "expires_at > CAST($3 AS BIGINT)) AND (limit_nanos IS NULL OR "
+        "CAST($2 AS BIGINT) <= limit_nanos - reserved_nanos - "
+        MONEY_ROLLED_USAGE("$4", "$5", "$6") ")",
+        v, 6, NULL, NULL, &changes, d);
+    if (err || changes == 1)
+        return err;
     err = ir_store_key_fetch(c, r->hash, true, &k, d);
     if (err)
         return err;
@@ -132,24 +172,13 @@ money_reserve_tx(struct ir_store_conn *c, void *arg, struct ir_diag *d)
     else if (k.limit_nanos != IR_NANOS_NONE &&
              r->amount > k.limit_nanos - k.usage_nanos - k.reserved_nanos)
         r->reason = "key_limit_exceeded";
-    if (r->reason == NULL) {
-        err = money_account_get(c, true, &a, d);
-        if (err)
-            return err;
-        if (a.capped && r->amount > a.total - a.usage - a.reserved)
-            r->reason = "insufficient_credits";
-    }
     if (r->reason != NULL) {
         ir_diag_set(d, "%s", r->reason);
         return IR_EDENIED;
     }
-    memcpy(r->id, "rsv-", 4);
-    err = ir_rand_alnum(r->id + 4, IR_STORE_RESERVATION_ID_LEN - 4);
-    if (err)
-        return err;
-    /* Both rows are locked: the check above still holds. The roll of an
-     * ended period is written here too. */
-    err = ir_store_db_query(
+    /* A concurrent settle or key update freed room in between; the row
+     * is locked now, so the check above holds. */
+    return ir_store_db_query(
         c,
         "UPDATE keys SET reserved_nanos = reserved_nanos + $2, "
         "usage_nanos = $3, period_start = $4 WHERE hash = $1",
@@ -157,21 +186,44 @@ money_reserve_tx(struct ir_store_conn *c, void *arg, struct ir_diag *d)
                                 IR_SV_INT(k.usage_nanos),
                                 IR_SV_INT(k.period_start)},
         4, NULL, NULL, NULL, d);
+}
+
+static ir_err
+money_reserve_tx(struct ir_store_conn *c, void *arg, struct ir_diag *d)
+{
+    struct money_reserve *r = arg;
+    int64_t now = ir_store_db_now(c), changes = 0;
+    ir_err err;
+
+    r->reason = NULL;
+    /* Key row, then account row: the lock order of every transaction. */
+    err = money_reserve_key(c, r, now, d);
     if (err)
         return err;
     err = ir_store_db_query(
         c,
-        "UPDATE account SET reserved_nanos = reserved_nanos + $1 "
-        "WHERE id = 1",
-        (struct ir_store_val[]){IR_SV_INT(r->amount)}, 1, NULL, NULL, NULL,
-        d);
+        "UPDATE account SET reserved_nanos = reserved_nanos + CAST($1 AS "
+        "BIGINT) WHERE id = 1 AND (total_credits_nanos IS NULL OR "
+        "CAST($1 AS BIGINT) <= total_credits_nanos - usage_nanos - "
+        "reserved_nanos)",
+        (struct ir_store_val[]){IR_SV_INT(r->amount)}, 1, NULL, NULL,
+        &changes, d);
+    if (err)
+        return err;
+    if (changes != 1) {
+        r->reason = "insufficient_credits";
+        ir_diag_set(d, "%s", r->reason);
+        return IR_EDENIED; /* the key's hold rolls back with the tx */
+    }
+    memcpy(r->id, "rsv-", 4);
+    err = ir_rand_alnum(r->id + 4, IR_STORE_RESERVATION_ID_LEN - 4);
     if (err)
         return err;
     return ir_store_db_query(
         c,
         "INSERT INTO reservations (id, key_hash, amount_nanos, owner, "
         "created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
-        (struct ir_store_val[]){IR_SV_TEXT(r->id), IR_SV_TEXT(k.hash),
+        (struct ir_store_val[]){IR_SV_TEXT(r->id), IR_SV_TEXT(r->hash),
                                 IR_SV_INT(r->amount), IR_SV_TEXT(c->owner),
                                 IR_SV_INT(now),
                                 IR_SV_INT(now + (int64_t)r->ttl_s)},
@@ -240,31 +292,27 @@ out:
     return err;
 }
 
-/* Moves a hold of held into a charge of actual on the key and account. */
+/* Moves a hold of held into a charge of actual on the key and account,
+ * without reading the key: the period roll is part of the UPDATE. */
 static ir_err
 money_charge(struct ir_store_conn *c, const char *key_hash, int64_t held,
              int64_t actual, struct ir_diag *d)
 {
-    int64_t now = ir_store_db_now(c);
-    struct ir_key k;
+    struct ir_store_val v[6] = {IR_SV_TEXT(key_hash), IR_SV_INT(held),
+                                IR_SV_INT(actual)};
     ir_err err;
 
-    err = ir_store_key_fetch(c, key_hash, true, &k, d);
-    if (err == IR_OK) {
-        (void)ir_store_key_roll(&k, now);
-        err = ir_store_db_query(
-            c,
-            "UPDATE keys SET reserved_nanos = reserved_nanos - $2, "
-            "usage_nanos = $3, period_start = $4, "
-            "usage_total_nanos = usage_total_nanos + $5 WHERE hash = $1",
-            (struct ir_store_val[]){
-                IR_SV_TEXT(k.hash), IR_SV_INT(held),
-                IR_SV_INT(k.usage_nanos + actual),
-                IR_SV_INT(k.period_start), IR_SV_INT(actual)},
-            5, NULL, NULL, NULL, d);
-    } else if (err == IR_ENOTFOUND) {
-        err = IR_OK; /* key deleted meanwhile: the account still counts */
-    }
+    money_starts(ir_store_db_now(c), v + 3);
+    /* No row: the key was deleted meanwhile; the account still counts. */
+    err = ir_store_db_query(
+        c,
+        "UPDATE keys SET reserved_nanos = reserved_nanos - CAST($2 AS "
+        "BIGINT), usage_nanos = " MONEY_ROLLED_USAGE("$4", "$5", "$6")
+        " + CAST($3 AS BIGINT), period_start = "
+        MONEY_ROLLED_START("$4", "$5", "$6")
+        ", usage_total_nanos = usage_total_nanos + CAST($3 AS BIGINT) "
+        "WHERE hash = $1",
+        v, 6, NULL, NULL, NULL, d);
     if (err)
         return err;
     return ir_store_db_query(

@@ -7,7 +7,9 @@
  * (SELECT ... FOR UPDATE), which serialises concurrent reservations on one
  * key across processes. Deadlocks, serialisation failures and a dropped
  * connection mark the failure transient, and store.c reruns the whole
- * transaction.
+ * transaction. Each distinct statement is prepared once per connection
+ * (a named statement) and then only bound and executed, which spares the
+ * server a parse and plan per call.
  */
 #include "store/backend.h"
 
@@ -17,6 +19,24 @@
 #include <string.h>
 
 #include <libpq-fe.h>
+
+#include "util/mem.h"
+
+#define PG_CACHE_SLOTS 256 /* power of two */
+#define PG_CACHE_MAX 192
+
+/* The connection's named statements; gone with its session. */
+struct pg_slot {
+    uint64_t hash; /* of sql; 0 = empty */
+    char *sql;
+    char name[24];
+};
+
+struct pg_cache {
+    struct pg_slot slot[PG_CACHE_SLOTS];
+    unsigned n;
+    unsigned long next; /* names are never reused on one connection */
+};
 
 static ir_err pg_open(struct ir_store_conn *c, const char *url,
                       struct ir_diag *d) IR_MUST_CHECK;
@@ -33,6 +53,11 @@ static const char *pg_row_text(const struct ir_store_row *r, int col);
 static ir_err pg_result(struct ir_store_conn *c, PGresult *res,
                         const char *sql, struct ir_diag *d) IR_MUST_CHECK;
 static void pg_notice(void *arg, const char *message);
+static ir_err pg_prepared(struct ir_store_conn *c, const char *sql, int np,
+                          const char **name, struct ir_diag *d)
+    IR_MUST_CHECK;
+static void pg_cache_free(struct ir_store_conn *c);
+static bool pg_in_tx(const struct ir_store_conn *c);
 
 const struct ir_store_backend ir_store_backend_postgres = {
     .name = "postgres",
@@ -43,6 +68,7 @@ const struct ir_store_backend ir_store_backend_postgres = {
     .row_null = pg_row_null,
     .row_int = pg_row_int,
     .row_text = pg_row_text,
+    .in_tx = pg_in_tx,
     .begin_sql = "BEGIN",
     .for_update = " FOR UPDATE",
     /* Any constant shared by all instances; released at commit. */
@@ -83,6 +109,7 @@ pg_notice(void *arg, const char *message)
 static void
 pg_close(struct ir_store_conn *c)
 {
+    pg_cache_free(c);
     if (c->db != NULL)
         PQfinish(c->db);
     c->db = NULL;
@@ -110,7 +137,9 @@ pg_result(struct ir_store_conn *c, PGresult *res, const char *sql,
     ir_diag_set(d, "postgres: %.*s (%.60s)", (int)len, msg, sql);
     PQclear(res);
     if (PQstatus(c->db) == CONNECTION_BAD) {
-        /* The server went away; reconnect so the rerun has a chance. */
+        /* The server went away; reconnect so the rerun has a chance. The
+         * new session has none of the prepared statements. */
+        pg_cache_free(c);
         PQreset(c->db);
         c->retry = PQstatus(c->db) == CONNECTION_OK;
         return IR_ESTORE;
@@ -141,6 +170,7 @@ pg_query(struct ir_store_conn *c, const char *sql,
     const char *values[IR_STORE_MAX_PARAMS];
     char ints[IR_STORE_MAX_PARAMS][24];
     struct ir_store_row row = {&ir_store_backend_postgres, NULL, 0};
+    const char *name;
     PGresult *res;
     ir_err err;
     int i, n;
@@ -161,7 +191,13 @@ pg_query(struct ir_store_conn *c, const char *sql,
             break;
         }
     }
-    res = PQexecParams(c->db, sql, np, NULL, values, NULL, NULL, 0);
+    err = pg_prepared(c, sql, np, &name, d);
+    if (err)
+        return err;
+    if (name != NULL)
+        res = PQexecPrepared(c->db, name, np, values, NULL, NULL, 0);
+    else
+        res = PQexecParams(c->db, sql, np, NULL, values, NULL, NULL, 0);
     err = pg_result(c, res, sql, d);
     if (err)
         return err;
@@ -198,4 +234,89 @@ static const char *
 pg_row_text(const struct ir_store_row *r, int col)
 {
     return PQgetvalue(r->impl, r->idx, col);
+}
+
+static bool
+pg_in_tx(const struct ir_store_conn *c)
+{
+    return c->db != NULL && PQtransactionStatus(c->db) != PQTRANS_IDLE;
+}
+
+/* ---- named statements ---------------------------------------------- */
+
+static uint64_t
+pg_hash(const char *s)
+{
+    uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
+
+    for (; *s != '\0'; s++)
+        h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+    return h != 0 ? h : 1;
+}
+
+/* *name = the statement's name on this connection, prepared now if new;
+ * NULL (run it unnamed) once the cache is full. */
+static ir_err
+pg_prepared(struct ir_store_conn *c, const char *sql, int np,
+            const char **name, struct ir_diag *d)
+{
+    struct pg_cache *k = c->cache;
+    struct pg_slot *sl;
+    PGresult *res;
+    uint64_t h = pg_hash(sql);
+    unsigned i;
+    ir_err err;
+
+    *name = NULL;
+    if (k == NULL) {
+        k = c->cache = ir_calloc(1, sizeof *k);
+        if (k == NULL)
+            return IR_ENOMEM;
+    }
+    for (i = (unsigned)h & (PG_CACHE_SLOTS - 1);;
+         i = (i + 1) & (PG_CACHE_SLOTS - 1)) {
+        sl = &k->slot[i];
+        if (sl->hash == 0)
+            break;
+        if (sl->hash == h && strcmp(sl->sql, sql) == 0) {
+            *name = sl->name;
+            return IR_OK;
+        }
+    }
+    if (k->n >= PG_CACHE_MAX)
+        return IR_OK;
+    sl->sql = ir_strdup(sql);
+    if (sl->sql == NULL)
+        return IR_ENOMEM;
+    (void)snprintf(sl->name, sizeof sl->name, "ir_%lu", k->next++);
+    res = PQprepare(c->db, sl->name, sql, np, NULL);
+    err = pg_result(c, res, sql, d);
+    if (err) {
+        /* pg_result may have dropped the whole cache (reconnect). */
+        if (c->cache == k) {
+            ir_free(sl->sql);
+            sl->sql = NULL;
+        }
+        return err;
+    }
+    PQclear(res);
+    c->prepares++;
+    sl->hash = h;
+    k->n++;
+    *name = sl->name;
+    return IR_OK;
+}
+
+static void
+pg_cache_free(struct ir_store_conn *c)
+{
+    struct pg_cache *k = c->cache;
+    unsigned i;
+
+    if (k == NULL)
+        return;
+    for (i = 0; i < PG_CACHE_SLOTS; i++)
+        ir_free(k->slot[i].sql);
+    ir_free(k);
+    c->cache = NULL;
 }

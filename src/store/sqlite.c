@@ -5,19 +5,28 @@
  * fsynced before it returns. The router commits a generation before it
  * sends the response, so a generation whose answer went out survives a
  * power cut, not only a crash of the process (NORMAL would only give the
- * latter). One fsync per request is cheap next to an image generation.
+ * latter). Under load the store thread commits many jobs per
+ * transaction (group commit, store.c), so that fsync is shared.
  */
 #include "store/backend.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
 #include "util/mem.h"
+
+/* Statements kept prepared per connection. The store uses about 60
+ * distinct ones; more (a caller building SQL with changing text) are
+ * prepared and finalized per call, as before the cache. */
+#define SQLITE_CACHE_SLOTS 256 /* power of two */
+#define SQLITE_CACHE_MAX 192
 
 /* Long enough to ride out another process (the CLI) holding the write
  * lock for a transaction; short enough to surface a stuck writer. */
@@ -41,6 +50,25 @@ static ir_err sqlite_fail(struct ir_store_conn *c, int rc, const char *what,
                           struct ir_diag *d);
 static ir_err sqlite_bind(sqlite3_stmt *st, const struct ir_store_val *p,
                           int np, struct ir_diag *d) IR_MUST_CHECK;
+static bool sqlite_in_tx(const struct ir_store_conn *c);
+static ir_err sqlite_stmt_get(struct ir_store_conn *c, const char *sql,
+                              sqlite3_stmt **out, bool *cached,
+                              struct ir_diag *d) IR_MUST_CHECK;
+static void sqlite_stmt_put(sqlite3_stmt *st, bool cached);
+static void sqlite_cache_free(struct ir_store_conn *c);
+
+/* One prepared statement per distinct SQL text, for the connection's
+ * life: preparing (parse, plan) cost a fifth of the router's CPU. */
+struct sqlite_slot {
+    uint64_t hash; /* of sql; 0 = empty slot */
+    char *sql;
+    sqlite3_stmt *st;
+};
+
+struct sqlite_cache {
+    struct sqlite_slot slot[SQLITE_CACHE_SLOTS];
+    unsigned n;
+};
 
 const struct ir_store_backend ir_store_backend_sqlite = {
     .name = "sqlite",
@@ -51,6 +79,7 @@ const struct ir_store_backend ir_store_backend_sqlite = {
     .row_null = sqlite_row_null,
     .row_int = sqlite_row_int,
     .row_text = sqlite_row_text,
+    .in_tx = sqlite_in_tx,
     .begin_sql = "BEGIN IMMEDIATE",
     .for_update = "",
     .migrate_lock_sql = NULL,
@@ -58,6 +87,50 @@ const struct ir_store_backend ir_store_backend_sqlite = {
                  "reservations WHERE expires_at <= $1 ORDER BY id LIMIT $2) "
                  "RETURNING key_hash, amount_nanos",
 };
+
+/* ":memory:" is one database for the whole process: every connection
+ * (the bootstrap's, the store thread's, the CLI's) opens the same named
+ * shared-cache memory database, and a connection kept open here keeps it
+ * alive between them. A plain ":memory:" would give each connection its
+ * own empty database, and keys made on one would not work on another. */
+static pthread_mutex_t sqlite_mem_mu = PTHREAD_MUTEX_INITIALIZER;
+static sqlite3 *sqlite_mem_keeper;
+static char sqlite_mem_uri[80];
+
+static ir_err
+sqlite_mem_path(const char **path, struct ir_diag *d)
+{
+    ir_err err = IR_OK;
+    int rc, n;
+
+    pthread_mutex_lock(&sqlite_mem_mu);
+    if (sqlite_mem_keeper == NULL) {
+        n = snprintf(sqlite_mem_uri, sizeof sqlite_mem_uri,
+                     "file:imagerouter-mem-%ld?mode=memory&cache=shared",
+                     (long)getpid());
+        if (n < 0 || (size_t)n >= sizeof sqlite_mem_uri) {
+            err = IR_EINTERNAL;
+            goto out;
+        }
+        rc = sqlite3_open_v2(sqlite_mem_uri, &sqlite_mem_keeper,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                                 SQLITE_OPEN_URI,
+                             NULL);
+        if (rc != SQLITE_OK) {
+            ir_diag_set(d, "sqlite open :memory: %s",
+                        sqlite_mem_keeper ? sqlite3_errmsg(sqlite_mem_keeper)
+                                          : sqlite3_errstr(rc));
+            sqlite3_close(sqlite_mem_keeper);
+            sqlite_mem_keeper = NULL;
+            err = IR_ESTORE;
+            goto out;
+        }
+    }
+    *path = sqlite_mem_uri;
+out:
+    pthread_mutex_unlock(&sqlite_mem_mu);
+    return err;
+}
 
 static ir_err
 sqlite_open(struct ir_store_conn *c, const char *url, struct ir_diag *d)
@@ -69,6 +142,8 @@ sqlite_open(struct ir_store_conn *c, const char *url, struct ir_diag *d)
     };
     sqlite3 *db = NULL;
     const char *path = url;
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                SQLITE_OPEN_NOMUTEX;
     ir_err err;
     size_t i;
     int rc;
@@ -81,15 +156,16 @@ sqlite_open(struct ir_store_conn *c, const char *url, struct ir_diag *d)
         ir_diag_set(d, "empty SQLite path");
         return IR_EINVAL;
     }
-    if (strcmp(path, ":memory:") != 0) {
+    /* Only our own memory name is a URI; a path is always a file name. */
+    if (strcmp(path, ":memory:") == 0) {
+        err = sqlite_mem_path(&path, d);
+        flags |= SQLITE_OPEN_URI;
+    } else {
         err = sqlite_mkdirs(path, d);
-        if (err)
-            return err;
     }
-    rc = sqlite3_open_v2(path, &db,
-                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                             SQLITE_OPEN_NOMUTEX,
-                         NULL);
+    if (err)
+        return err;
+    rc = sqlite3_open_v2(path, &db, flags, NULL);
     if (rc != SQLITE_OK) {
         ir_diag_set(d, "sqlite open %s: %s", path,
                     db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
@@ -112,10 +188,120 @@ sqlite_open(struct ir_store_conn *c, const char *url, struct ir_diag *d)
 static void
 sqlite_close(struct ir_store_conn *c)
 {
+    sqlite_cache_free(c);
     if (c->db != NULL)
         sqlite3_close_v2(c->db);
     c->db = NULL;
 }
+
+static bool
+sqlite_in_tx(const struct ir_store_conn *c)
+{
+    return c->db != NULL && !sqlite3_get_autocommit(c->db);
+}
+
+/* ---- the statement cache ----------------------------------------- */
+
+static uint64_t
+sqlite_hash(const char *s)
+{
+    uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
+
+    for (; *s != '\0'; s++)
+        h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+    return h != 0 ? h : 1;
+}
+
+/* A ready statement for sql: the cached one (reset, unbound) or a new
+ * one, cached if there is room. *cached tells sqlite_stmt_put what to do
+ * with it afterwards. */
+static ir_err
+sqlite_stmt_get(struct ir_store_conn *c, const char *sql, sqlite3_stmt **out,
+                bool *cached, struct ir_diag *d)
+{
+    struct sqlite_cache *k = c->cache;
+    struct sqlite_slot *sl = NULL;
+    uint64_t h;
+    unsigned i;
+    int rc;
+
+    *out = NULL;
+    *cached = false;
+    if (k == NULL) {
+        k = c->cache = ir_calloc(1, sizeof *k);
+        if (k == NULL)
+            return IR_ENOMEM;
+    }
+    h = sqlite_hash(sql);
+    for (i = (unsigned)h & (SQLITE_CACHE_SLOTS - 1);;
+         i = (i + 1) & (SQLITE_CACHE_SLOTS - 1)) {
+        sl = &k->slot[i];
+        if (sl->hash == 0)
+            break;
+        if (sl->hash == h && strcmp(sl->sql, sql) == 0) {
+            /* In use further up the stack (a row callback querying the
+             * same text): that one keeps it, this call gets its own. */
+            if (sqlite3_stmt_busy(sl->st))
+                sl = NULL;
+            else {
+                *out = sl->st;
+                *cached = true;
+                return IR_OK;
+            }
+            break;
+        }
+    }
+    if (sl != NULL && k->n >= SQLITE_CACHE_MAX)
+        sl = NULL;
+    rc = sqlite3_prepare_v3(c->db, sql, -1,
+                            sl != NULL ? SQLITE_PREPARE_PERSISTENT : 0, out,
+                            NULL);
+    if (rc != SQLITE_OK)
+        return sqlite_fail(c, sqlite3_extended_errcode(c->db), sql, d);
+    c->prepares++;
+    if (sl != NULL) {
+        sl->sql = ir_strdup(sql);
+        if (sl->sql != NULL) {
+            sl->hash = h;
+            sl->st = *out;
+            k->n++;
+            *cached = true;
+        }
+    }
+    return IR_OK;
+}
+
+/* Done with a statement: a cached one is reset and its bindings dropped
+ * (they borrow the caller's strings), another is finalized. */
+static void
+sqlite_stmt_put(sqlite3_stmt *st, bool cached)
+{
+    if (!cached) {
+        sqlite3_finalize(st);
+        return;
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+}
+
+static void
+sqlite_cache_free(struct ir_store_conn *c)
+{
+    struct sqlite_cache *k = c->cache;
+    unsigned i;
+
+    if (k == NULL)
+        return;
+    for (i = 0; i < SQLITE_CACHE_SLOTS; i++) {
+        if (k->slot[i].hash == 0)
+            continue;
+        sqlite3_finalize(k->slot[i].st);
+        ir_free(k->slot[i].sql);
+    }
+    ir_free(k);
+    c->cache = NULL;
+}
+
 
 /* mkdir -p of path's parent directory. */
 static ir_err
@@ -171,7 +357,13 @@ sqlite_fail(struct ir_store_conn *c, int rc, const char *what,
 static ir_err
 sqlite_exec(struct ir_store_conn *c, const char *sql, struct ir_diag *d)
 {
-    int rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
+    int rc;
+
+    /* BEGIN, COMMIT, SAVEPOINT...: one statement, run through the cache.
+     * Scripts (migrations) go to sqlite3_exec. */
+    if (strchr(sql, ';') == NULL)
+        return sqlite_query(c, sql, NULL, 0, NULL, NULL, NULL, d);
+    rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
 
     if (rc != SQLITE_OK)
         return sqlite_fail(c, sqlite3_extended_errcode(c->db), sql, d);
@@ -223,15 +415,19 @@ sqlite_query(struct ir_store_conn *c, const char *sql,
 {
     struct ir_store_row row = {&ir_store_backend_sqlite, NULL, 0};
     sqlite3_stmt *st = NULL;
+    bool cached;
     ir_err err;
     int rc;
 
-    rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
-    if (rc != SQLITE_OK)
-        return sqlite_fail(c, sqlite3_extended_errcode(c->db), sql, d);
+    err = sqlite_stmt_get(c, sql, &st, &cached, d);
+    if (err)
+        return err;
     err = sqlite_bind(st, p, np, d);
     if (err)
         goto out;
+    /* Counted before it runs: a failed write may have changed rows. */
+    if (!sqlite3_stmt_readonly(st))
+        c->writes++;
     row.impl = st;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (cb == NULL)
@@ -248,7 +444,7 @@ sqlite_query(struct ir_store_conn *c, const char *sql,
     if (changes != NULL)
         *changes = sqlite3_changes64(c->db);
 out:
-    sqlite3_finalize(st);
+    sqlite_stmt_put(st, cached);
     return err;
 }
 

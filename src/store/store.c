@@ -7,10 +7,23 @@
  * there are exactly as many connections as threads one is always idle.
  * SQLite gets a single thread (one writer; WAL lets the CLI read beside
  * it); PostgreSQL gets nthreads.
+ *
+ * Group commit (SQLite): the store thread takes every queued job (up to
+ * STORE_BATCH_MAX) and runs them in one transaction, so a batch costs one
+ * fsync instead of one or two per job. Inside it each transaction of a
+ * job (ir_store_db_tx) is a SAVEPOINT: a failing one rolls back only
+ * itself, as it would alone. The done callbacks run after the COMMIT. If
+ * the batch cannot commit (I/O error, full disk), it is rolled back and
+ * every job that wrote runs again alone, so each reports its own outcome.
+ * PostgreSQL keeps one transaction per job: its connections commit in
+ * parallel and the server already merges their WAL flushes, while a batch
+ * would hold one job's row locks across the others and let two routers'
+ * batches deadlock on keys taken in different orders.
  */
 #include "store/store.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -25,6 +38,9 @@
 #include "util/workers.h"
 
 #define STORE_TX_TRIES 5
+/* Jobs per group commit: enough to amortise the fsync under load, few
+ * enough that the first job's caller does not wait long for the last. */
+#define STORE_BATCH_MAX 128
 
 struct ir_store {
     struct event_base *base;
@@ -35,6 +51,11 @@ struct ir_store {
     unsigned nconns;
     struct event *sweep_ev;        /* NULL until ir_store_sweep_start */
     bool sweeping;                 /* a sweep job is queued (loop only) */
+    /* Group commit (SQLite); guarded by mu. */
+    bool batching;
+    bool pump_queued;              /* a pump will still look at the queue */
+    struct store_job *qhead, *qtail;
+    struct ir_store_stats stats;
 };
 
 struct store_job {
@@ -42,6 +63,8 @@ struct store_job {
     ir_store_fn *fn;
     ir_store_done_cb *done;
     void *arg;
+    struct store_job *next; /* queue, then batch */
+    bool wrote;             /* changed the database in its batch */
 };
 
 static const struct ir_store_backend *store_backend(const char *url);
@@ -51,6 +74,12 @@ static ir_err store_migrate_tx(struct ir_store_conn *c, void *arg,
                                struct ir_diag *d) IR_MUST_CHECK;
 static void store_job_work(struct ir_work *w, void *arg);
 static void store_job_done(void *arg);
+static void store_pump_work(struct ir_work *w, void *arg);
+static void store_pump_post(void *msg, void *arg);
+static unsigned store_batch_run(struct ir_store *s, struct ir_store_conn *c,
+                                struct store_job *list);
+static ir_err store_savepoint(struct ir_store_conn *c, ir_store_tx_fn *fn,
+                              void *arg, struct ir_diag *d) IR_MUST_CHECK;
 static void store_sweep_tick(evutil_socket_t fd, short what, void *arg);
 static void store_sweep_work(struct ir_store_conn *c, void *arg);
 static void store_sweep_done(void *arg);
@@ -237,6 +266,8 @@ ir_store_db_tx(struct ir_store_conn *c, ir_store_tx_fn *fn, void *arg,
     ir_err err = IR_OK;
     int tries;
 
+    if (c->batch)
+        return store_savepoint(c, fn, arg, d);
     for (tries = 0; tries < STORE_TX_TRIES; tries++) {
         c->retry = false;
         err = c->be->exec(c, c->be->begin_sql, d);
@@ -257,6 +288,32 @@ ir_store_db_tx(struct ir_store_conn *c, ir_store_tx_fn *fn, void *arg,
         /* Back off a little, more each time, so the rivals finish. */
         struct timespec ts = {0, (long)(tries + 1) * 2000000L};
         nanosleep(&ts, NULL);
+    }
+    return err;
+}
+
+/* ir_store_db_tx inside a group commit: the batch holds the write lock,
+ * so nothing waits on another writer; a failure rolls back to the
+ * savepoint and leaves the rest of the batch alone. */
+static ir_err
+store_savepoint(struct ir_store_conn *c, ir_store_tx_fn *fn, void *arg,
+                struct ir_diag *d)
+{
+    ir_err err;
+    bool retry;
+
+    c->retry = false;
+    err = c->be->exec(c, "SAVEPOINT ir_tx", d);
+    if (err)
+        return err;
+    err = fn(c, arg, d);
+    if (err == IR_OK)
+        err = c->be->exec(c, "RELEASE ir_tx", d);
+    if (err != IR_OK) {
+        retry = c->retry;
+        (void)c->be->exec(c, "ROLLBACK TO ir_tx", NULL);
+        (void)c->be->exec(c, "RELEASE ir_tx", NULL);
+        c->retry = retry;
     }
     return err;
 }
@@ -359,6 +416,7 @@ ir_store_open(const char *url, struct event_base *base, unsigned nthreads,
     if (s == NULL)
         return IR_ENOMEM;
     s->base = base;
+    s->batching = store_backend(url) == &ir_store_backend_sqlite;
     pthread_mutex_init(&s->mu, NULL);
     s->conns = ir_calloc(nthreads, sizeof *s->conns);
     s->busy = ir_calloc(nthreads, sizeof *s->busy);
@@ -410,6 +468,7 @@ ir_store_claim(struct ir_store *s, const char *instance_id,
 void
 ir_store_free(struct ir_store *s)
 {
+    struct store_job *j, *jn;
     unsigned i;
 
     if (s == NULL)
@@ -418,6 +477,10 @@ ir_store_free(struct ir_store *s)
         event_free(s->sweep_ev);
     /* Joins the threads first, so no job still uses a connection. */
     ir_workers_free(s->ws);
+    for (j = s->qhead; j != NULL; j = jn) {
+        jn = j->next;
+        ir_free(j);
+    }
     for (i = 0; i < s->nconns; i++)
         ir_store_conn_close(s->conns[i]);
     ir_free(s->conns);
@@ -439,10 +502,170 @@ ir_store_run(struct ir_store *s, ir_store_fn *fn, ir_store_done_cb *done,
     j->fn = fn;
     j->done = done;
     j->arg = arg;
-    err = ir_workers_submit(s->ws, store_job_work, store_job_done, NULL, j);
-    if (err)
-        ir_free(j);
+    if (!s->batching) {
+        err = ir_workers_submit(s->ws, store_job_work, store_job_done, NULL,
+                                j);
+        if (err)
+            ir_free(j);
+        return err;
+    }
+    pthread_mutex_lock(&s->mu);
+    if (s->qtail != NULL)
+        s->qtail->next = j;
+    else
+        s->qhead = j;
+    s->qtail = j;
+    if (s->pump_queued) {
+        /* The running pump sees the job before it stops. */
+        pthread_mutex_unlock(&s->mu);
+        return IR_OK;
+    }
+    s->pump_queued = true;
+    pthread_mutex_unlock(&s->mu);
+    err = ir_workers_submit(s->ws, store_pump_work, NULL, store_pump_post,
+                            s);
+    if (err == IR_OK)
+        return IR_OK;
+    /* No pump: nothing took the queue since pump_queued was clear, and
+     * jobs are only queued from the loop, so j is still the tail. */
+    pthread_mutex_lock(&s->mu);
+    s->pump_queued = false;
+    if (s->qhead == j) {
+        s->qhead = s->qtail = NULL;
+    } else {
+        struct store_job *p = s->qhead;
+
+        while (p->next != j)
+            p = p->next;
+        p->next = NULL;
+        s->qtail = p;
+    }
+    pthread_mutex_unlock(&s->mu);
+    ir_free(j);
     return err;
+}
+
+void
+ir_store_stats(struct ir_store *s, struct ir_store_stats *out)
+{
+    pthread_mutex_lock(&s->mu);
+    *out = s->stats;
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* The SQLite store thread: takes what is queued, a batch at a time, and
+ * hands each committed batch to the loop, until the queue is empty. */
+static void
+store_pump_work(struct ir_work *w, void *arg)
+{
+    struct ir_store *s = arg;
+    struct store_job *list, *last;
+    unsigned n, commits;
+
+    for (;;) {
+        pthread_mutex_lock(&s->mu);
+        list = s->qhead;
+        if (list == NULL || ir_workers_cancelled(w)) {
+            s->pump_queued = false;
+            pthread_mutex_unlock(&s->mu);
+            return;
+        }
+        for (n = 1, last = list; n < STORE_BATCH_MAX && last->next != NULL;
+             n++)
+            last = last->next;
+        s->qhead = last->next;
+        if (s->qhead == NULL)
+            s->qtail = NULL;
+        last->next = NULL;
+        pthread_mutex_unlock(&s->mu);
+
+        commits = store_batch_run(s, s->conns[0], list);
+        pthread_mutex_lock(&s->mu);
+        s->stats.jobs += n;
+        s->stats.batches++;
+        s->stats.commits += commits;
+        pthread_mutex_unlock(&s->mu);
+        /* As ir_workers does for its own completions: the loop must
+         * hear of every job, so wait out a failed allocation. */
+        while (ir_workers_post(w, list) != IR_OK)
+            sched_yield();
+    }
+}
+
+/* Runs a batch; returns how many transactions it committed (about the
+ * fsyncs it cost). */
+static unsigned
+store_batch_run(struct ir_store *s, struct ir_store_conn *c,
+                struct store_job *list)
+{
+    struct store_job *j, *stop = NULL;
+    unsigned commits = 0;
+    uint64_t w0;
+    ir_err err;
+
+    (void)s;
+    if (list->next == NULL) {
+        /* Alone: its own transactions, exactly as without batching. */
+        w0 = c->writes;
+        list->fn(c, list->arg);
+        return c->writes != w0;
+    }
+    err = c->be->exec(c, c->be->begin_sql, NULL);
+    if (err) {
+        stop = list;
+        goto alone;
+    }
+    c->batch = true;
+    for (j = list; j != NULL; j = j->next) {
+        w0 = c->writes;
+        j->fn(c, j->arg);
+        j->wrote = c->writes != w0;
+        if (!c->be->in_tx(c)) {
+            /* SQLite rolled the whole batch back (I/O error, full disk,
+             * out of memory): what ran so far is undone. */
+            stop = j->next;
+            err = IR_ESTORE;
+            break;
+        }
+    }
+    c->batch = false;
+    if (err == IR_OK) {
+        err = c->be->exec(c, "COMMIT", NULL);
+        if (err == IR_OK)
+            return 1;
+    }
+    if (c->be->in_tx(c))
+        (void)c->be->exec(c, "ROLLBACK", NULL);
+    /* Nothing of the batch is in the database. Jobs that wrote run again
+     * on their own (their transactions reset their outputs); readers keep
+     * what they read. */
+    for (j = list; j != stop; j = j->next) {
+        if (!j->wrote)
+            continue;
+        w0 = c->writes;
+        j->fn(c, j->arg);
+        commits += c->writes != w0;
+    }
+alone:
+    for (j = stop; j != NULL; j = j->next) {
+        w0 = c->writes;
+        j->fn(c, j->arg);
+        commits += c->writes != w0;
+    }
+    return commits;
+}
+
+/* On the loop: a committed batch's callbacks, in queue order. */
+static void
+store_pump_post(void *msg, void *arg)
+{
+    struct store_job *j = msg, *next;
+
+    (void)arg;
+    for (; j != NULL; j = next) {
+        next = j->next;
+        store_job_done(j);
+    }
 }
 
 static void

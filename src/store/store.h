@@ -170,11 +170,24 @@ const char *ir_store_conn_backend(const struct ir_store_conn *c);
 ir_err ir_store_conn_set_owner(struct ir_store_conn *c, const char *owner)
     IR_MUST_CHECK;
 
-/* Runs fn(conn, arg) on a store thread, then done(arg) on the loop. */
+/* Runs fn(conn, arg) on a store thread, then done(arg) on the loop.
+ * Call from the loop thread. On SQLite, jobs queued together share one
+ * transaction (group commit) and done runs once it committed; should
+ * that COMMIT fail, a job that wrote runs again on its own, so fn must
+ * set all its outputs afresh each time (as ir_store_db_tx's fn). */
 typedef void ir_store_fn(struct ir_store_conn *c, void *arg);
 typedef void ir_store_done_cb(void *arg);
 ir_err ir_store_run(struct ir_store *s, ir_store_fn *fn,
                     ir_store_done_cb *done, void *arg) IR_MUST_CHECK;
+
+/* What the store threads did so far (tests, benchmarks). */
+struct ir_store_stats {
+    uint64_t jobs;    /* jobs run through group commit */
+    uint64_t batches; /* batches they formed */
+    uint64_t commits; /* transactions that wrote and committed */
+};
+/* All zero on PostgreSQL, which does not batch. */
+void ir_store_stats(struct ir_store *s, struct ir_store_stats *out);
 
 /* ---- keys (blocking) --------------------------------------------- */
 

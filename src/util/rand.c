@@ -3,7 +3,12 @@
  */
 #include "util/rand.h"
 
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
+
+/* Bytes drawn per RAND_bytes call of ir_rand_alnum. Each call costs a
+ * lock and a DRBG step, so an id takes one call, not one per char. */
+#define RAND_CHUNK 64
 
 ir_err
 ir_rand_bytes(void *out, size_t n)
@@ -16,17 +21,27 @@ ir_rand_alnum(char *out, size_t n)
 {
     static const char set[] =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    unsigned char r;
-    size_t i = 0;
+    unsigned char r[RAND_CHUNK];
+    size_t i = 0, have = 0, used = 0;
 
     while (i < n) {
-        if (RAND_bytes(&r, 1) != 1)
-            return IR_EINTERNAL;
-        /* 62 * 4 = 248: reject the top bytes so every char is equally likely */
-        if (r >= 248)
-            continue;
-        out[i++] = set[r % 62];
+        if (used == have) {
+            /* A byte is rejected with p = 8/256, so n + n/16 + 8 bytes
+             * nearly always suffice for one draw. */
+            size_t want = n - i + (n - i) / 16 + 8;
+
+            have = want < sizeof r ? want : sizeof r;
+            used = 0;
+            if (RAND_bytes(r, (int)have) != 1)
+                return IR_EINTERNAL;
+        }
+        /* 62 * 4 = 248: reject the top bytes so every char is equally
+         * likely. */
+        if (r[used] < 248)
+            out[i++] = set[r[used] % 62];
+        used++;
     }
+    OPENSSL_cleanse(r, sizeof r);
     out[n] = '\0';
     return IR_OK;
 }

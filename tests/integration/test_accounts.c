@@ -5,6 +5,7 @@
  * generations cost (nothing), and per-app attribution. Prices come from
  * tests/integration/priced_catalog.json: $0.01 per image.
  */
+#include <fcntl.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1157,6 +1159,110 @@ test_credits(void **state)
     assert_int_equal(generate_ok(k.plain, 1), CENT);
 }
 
+/* ---- a store in memory ------------------------------------------------ */
+
+/* The value after "label" on a line of file, into dst. */
+static bool
+printed_key(const char *file, const char *label, char *dst, size_t size)
+{
+    char line[512], *p;
+    FILE *f = fopen(file, "r");
+    bool found = false;
+
+    if (f == NULL)
+        return false;
+    while (!found && fgets(line, sizeof line, f) != NULL) {
+        p = strstr(line, label);
+        if (p == NULL)
+            continue;
+        p += strlen(label);
+        p += strspn(p, " ");
+        p[strcspn(p, " \r\n")] = '\0';
+        found = snprintf(dst, size, "%s", p) < (int)size && *dst != '\0';
+    }
+    fclose(f);
+    return found;
+}
+
+/* `serve --db :memory:` bootstraps its keys into the same in-memory
+ * database the server then uses: the printed keys authenticate, and a
+ * priced generation is reserved, settled and shows in the key's usage. */
+static void
+test_memory_store_bootstrap_keys(void **state)
+{
+    char catalog[1024], listen[64], key[128], mgmt[128];
+    const char *src = getenv("IR_SOURCE_DIR");
+    struct th_server m;
+    struct th_resp r;
+    json_t *d;
+    long up;
+    int i, fd;
+
+    (void)state;
+    memset(&m, 0, sizeof m);
+    (void)snprintf(catalog, sizeof catalog,
+                   "%s/tests/integration/priced_catalog.json",
+                   src ? src : ".");
+    (void)snprintf(m.dir, sizeof m.dir, "/tmp/ir-itest-XXXXXX");
+    assert_non_null(mkdtemp(m.dir));
+    (void)snprintf(m.log_path, sizeof m.log_path, "%s/server.log", m.dir);
+    m.port = th_free_port();
+    (void)snprintf(listen, sizeof listen, "127.0.0.1:%d", m.port);
+    (void)snprintf(m.base, sizeof m.base, "http://127.0.0.1:%d", m.port);
+    m.pid = fork();
+    assert_true(m.pid >= 0);
+    if (m.pid == 0) {
+        const char *args[] = {th_bin(), "serve", "--listen", listen,
+                              "--db", ":memory:", "--catalog", catalog,
+                              NULL};
+
+        fd = open(m.log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+        }
+        execv(args[0], (char *const *)args);
+        _exit(127);
+    }
+    for (i = 0, up = 0; i < 500 && up != 200; i++) {
+        if (i > 0)
+            usleep(20000);
+        th_get(&m, "/health", NULL, &r);
+        up = r.status;
+        th_resp_free(&r);
+    }
+    if (up != 200) {
+        (void)th_server_stop(&m);
+        fail_msg("serve --db :memory: did not start; see %s", m.log_path);
+    }
+    assert_true(printed_key(m.log_path, "API key:", key, sizeof key));
+    assert_true(printed_key(m.log_path, "management key:", mgmt,
+                            sizeof mgmt));
+
+    th_get(&m, "/api/v1/keys", mgmt, &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(json_array_size(json_object_get(r.json, "data")), 2);
+    th_resp_free(&r);
+    th_post_json(&m, "/api/v1/images", key,
+                 "{\"model\":\"" PRICED "\",\"prompt\":\"a fox\","
+                 "\"resolution\":\"512\"}",
+                 &r);
+    if (r.status != 200)
+        fail_msg("generate on :memory:: %ld %s", r.status, r.body);
+    th_resp_free(&r);
+    th_get(&m, "/api/v1/key", key, &r);
+    assert_int_equal(r.status, 200);
+    d = json_object_get(r.json, "data");
+    assert_int_equal(usd_nanos(json_object_get(d, "usage")), CENT);
+    th_resp_free(&r);
+    /* A key the store never made still fails. */
+    th_get(&m, "/api/v1/key",
+           "sk-ir-v1-000000000000000000000000000000000000000000000000", &r);
+    assert_int_equal(r.status, 401);
+    th_resp_free(&r);
+    assert_int_equal(th_server_stop(&m), 0);
+}
+
 int
 main(void)
 {
@@ -1175,6 +1281,7 @@ main(void)
         cmocka_unit_test(test_usage_cost_is_the_charge),
         cmocka_unit_test(test_activity_by_app),
         cmocka_unit_test(test_credits),
+        cmocka_unit_test(test_memory_store_bootstrap_keys),
     };
 
     return cmocka_run_group_tests_name("integration.accounts", tests,

@@ -2,7 +2,8 @@
  * tests/unit/store/test_store.c - the store against SQLite (a temp file)
  * and, when IR_TEST_PG_URL names a server (tests/unit/store/run_pg.sh),
  * against PostgreSQL: keys, ledger, reservations under concurrency,
- * limit periods, the sweep, rate limits, attribution, the async shell.
+ * limit periods, the sweep, rate limits, attribution, the async shell,
+ * group commit, the statement cache and the shared ":memory:" database.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,7 +20,9 @@
 #include <event2/event.h>
 #include <event2/thread.h>
 #include <libpq-fe.h>
+#include <sqlite3.h>
 
+#include "store/backend.h"
 #include "store/store.h"
 #include "util/mem.h"
 
@@ -1121,6 +1124,400 @@ test_open_errors(void **state)
     assert_int_equal(ir_store_open("/tmp/x.db", NULL, 1, &s, &d), IR_EINVAL);
 }
 
+/* ---- group commit ------------------------------------------------------ */
+
+/* The batch under test: a gate job holds the store thread until every
+ * other job is queued, so those form one batch (on SQLite). */
+struct gc {
+    struct event_base *base;
+    struct ir_store_conn *reader; /* the test's own connection */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool started, open;
+    int done, total;
+};
+
+enum gc_kind { GC_GATE, GC_RESERVE, GC_SETTLE_DUP, GC_BREAK, GC_GET };
+
+struct gc_job {
+    struct gc *g;
+    enum gc_kind kind;
+    char hash[IR_KEY_HASH_LEN + 1];
+    char rsv[IR_STORE_RESERVATION_ID_LEN + 1];
+    const struct ir_generation *gen;
+    ir_err err;
+    int runs;
+    size_t holds_at_done; /* the job's key's holds, read at its done */
+    int64_t nanos_at_done;
+};
+
+static void
+gc_work(struct ir_store_conn *c, void *arg)
+{
+    struct gc_job *j = arg;
+    const char *reason;
+    struct ir_key k;
+
+    j->runs++;
+    switch (j->kind) {
+    case GC_GATE:
+        pthread_mutex_lock(&j->g->mu);
+        j->g->started = true;
+        pthread_cond_broadcast(&j->g->cv);
+        while (!j->g->open)
+            pthread_cond_wait(&j->g->cv, &j->g->mu);
+        pthread_mutex_unlock(&j->g->mu);
+        j->err = IR_OK;
+        break;
+    case GC_RESERVE:
+        j->err = ir_store_reserve(c, j->hash, USD, 600, j->rsv, &reason,
+                                  NULL);
+        break;
+    case GC_SETTLE_DUP:
+        j->err = ir_store_settle(c, j->rsv, USD / 2, j->gen, NULL);
+        break;
+    case GC_BREAK:
+        /* What SQLite does to a transaction on an I/O error or a full
+         * disk: roll all of it back under the batch's feet. */
+        j->err = ir_store_db_query(c, "ROLLBACK", NULL, 0, NULL, NULL, NULL,
+                                   NULL);
+        break;
+    case GC_GET:
+        j->err = ir_store_key_get(c, j->hash, &k, NULL);
+        break;
+    }
+}
+
+static void
+gc_done(void *arg)
+{
+    struct gc_job *j = arg;
+
+    /* Another connection sees only committed data: a job's effect must
+     * already be there when its callback runs. */
+    if (j->kind == GC_RESERVE)
+        assert_int_equal(ir_store_reservations(j->g->reader, j->hash,
+                                               &j->holds_at_done,
+                                               &j->nanos_at_done, NULL),
+                         IR_OK);
+    if (++j->g->done == j->g->total)
+        event_base_loopbreak(j->g->base);
+}
+
+static void
+gc_keep(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    (void)arg;
+}
+
+static void
+gc_run(struct fx *f, struct gc_job *jobs, int n, struct ir_store_stats *st)
+{
+    struct gc g = {.reader = f->c, .total = n};
+    struct event *keep;
+    struct ir_store *s = NULL;
+    struct ir_diag d = {""};
+    int i;
+
+    assert_int_equal(evthread_use_pthreads(), 0);
+    g.base = event_base_new();
+    assert_non_null(g.base);
+    pthread_mutex_init(&g.mu, NULL);
+    pthread_cond_init(&g.cv, NULL);
+    if (ir_store_open(f->url, g.base, 4, &s, &d) != IR_OK)
+        fail_msg("store open: %s", d.msg);
+    /* The gate first, and the others only once it holds the thread. */
+    for (i = 0; i < n; i++) {
+        jobs[i].g = &g;
+        assert_int_equal(ir_store_run(s, gc_work, gc_done, &jobs[i]), IR_OK);
+        if (i > 0)
+            continue;
+        pthread_mutex_lock(&g.mu);
+        while (!g.started)
+            pthread_cond_wait(&g.cv, &g.mu);
+        pthread_mutex_unlock(&g.mu);
+    }
+    pthread_mutex_lock(&g.mu);
+    g.open = true;
+    pthread_cond_broadcast(&g.cv);
+    pthread_mutex_unlock(&g.mu);
+    /* Keeps the loop alive until the completions arrive from the thread;
+     * the last one breaks out. */
+    keep = event_new(g.base, -1, EV_PERSIST, gc_keep, NULL);
+    assert_non_null(keep);
+    assert_int_equal(event_add(keep, &(struct timeval){60, 0}), 0);
+    assert_int_equal(event_base_dispatch(g.base), 0);
+    event_free(keep);
+    assert_int_equal(g.done, n);
+    ir_store_stats(s, st);
+    ir_store_free(s);
+    event_base_free(g.base);
+    pthread_cond_destroy(&g.cv);
+    pthread_mutex_destroy(&g.mu);
+}
+
+static void
+test_group_commit(void **state)
+{
+    struct fx *f = *state;
+    bool lite = strcmp(ir_store_conn_backend(f->c), "sqlite") == 0;
+    struct gc_job jobs[7];
+    struct ir_store_stats st;
+    struct ir_generation gen;
+    struct ir_diag d = {""};
+    struct ir_key k[5], kd;
+    const char *reason;
+    char rsv0[IR_STORE_RESERVATION_ID_LEN + 1];
+    int64_t nanos;
+    size_t n;
+    int i;
+
+    for (i = 0; i < 5; i++)
+        mk_key(f->c, "gc", 10 * USD, NULL, &k[i]);
+    /* The failing job settles a real hold with a generation id that is
+     * taken: it deletes the hold and charges the key before its insert
+     * fails, and all of that must roll back. */
+    mk_gen(&gen, "gen-taken", k[0].hash, USD / 2, T_MON);
+    assert_int_equal(ir_store_generation_insert(f->c, &gen, &d), IR_OK);
+    assert_int_equal(ir_store_reserve(f->c, k[0].hash, USD, 600, rsv0,
+                                      &reason, &d),
+                     IR_OK);
+    memset(jobs, 0, sizeof jobs);
+    jobs[0].kind = GC_GATE;
+    for (i = 1; i <= 4; i++) {
+        jobs[i].kind = GC_RESERVE;
+        memcpy(jobs[i].hash, k[i].hash, sizeof jobs[i].hash);
+    }
+    jobs[5].kind = GC_SETTLE_DUP;
+    memcpy(jobs[5].rsv, rsv0, sizeof rsv0);
+    jobs[5].gen = &gen;
+    jobs[6].kind = GC_GET;
+    memcpy(jobs[6].hash, k[0].hash, sizeof jobs[6].hash);
+    /* Order: gate, reserve k1, k2, settle (fails), reserve k3, k4, get. */
+    {
+        struct gc_job t = jobs[5];
+
+        jobs[5] = jobs[3];
+        jobs[3] = t;
+        t = jobs[6];
+        jobs[6] = jobs[5];
+        jobs[5] = jobs[4];
+        jobs[4] = t;
+    }
+    gc_run(f, jobs, 7, &st);
+    if (lite) {
+        /* The gate ran alone; the six queued behind it, together. */
+        assert_int_equal(st.jobs, 7);
+        assert_int_equal(st.batches, 2);
+        assert_int_equal(st.commits, 1);
+    } else {
+        assert_int_equal(st.batches, 0); /* PostgreSQL: one tx a job */
+    }
+    for (i = 0; i < 7; i++) {
+        assert_int_equal(jobs[i].runs, 1);
+        if (jobs[i].kind == GC_SETTLE_DUP) {
+            assert_int_equal(jobs[i].err, IR_EEXISTS);
+            continue;
+        }
+        assert_int_equal(jobs[i].err, IR_OK);
+        if (jobs[i].kind == GC_RESERVE) {
+            assert_int_equal(jobs[i].holds_at_done, 1);
+            assert_int_equal(jobs[i].nanos_at_done, USD);
+            assert_int_equal(get_key(f->c, jobs[i].hash).reserved_nanos,
+                             USD);
+        }
+    }
+    /* No trace of the failed settle: its hold, the key's usage and the
+     * account are as before it. */
+    assert_int_equal(ir_store_reservations(f->c, k[0].hash, &n, &nanos, &d),
+                     IR_OK);
+    assert_int_equal(n, 1);
+    kd = get_key(f->c, k[0].hash);
+    assert_int_equal(kd.reserved_nanos, USD);
+    assert_int_equal(kd.usage_nanos, 0);
+    assert_int_equal(ir_store_reservations(f->c, NULL, &n, &nanos, &d),
+                     IR_OK);
+    assert_int_equal(n, 5);
+    assert_int_equal(nanos, 5 * USD);
+}
+
+/* A batch SQLite rolls back by itself: the jobs that wrote before it run
+ * again alone (each lands exactly once), the rest run alone. */
+static void
+test_group_commit_rollback(void **state)
+{
+    struct fx *f = *state;
+    struct gc_job jobs[5];
+    struct ir_store_stats st;
+    struct ir_diag d = {""};
+    struct ir_key k[3];
+    int64_t nanos;
+    size_t n;
+    int i;
+
+    if (strcmp(ir_store_conn_backend(f->c), "sqlite") != 0)
+        return; /* PostgreSQL does not batch */
+    for (i = 0; i < 3; i++)
+        mk_key(f->c, "gcr", 10 * USD, NULL, &k[i]);
+    memset(jobs, 0, sizeof jobs);
+    jobs[0].kind = GC_GATE;
+    jobs[1].kind = GC_RESERVE;
+    memcpy(jobs[1].hash, k[0].hash, sizeof jobs[1].hash);
+    jobs[2].kind = GC_RESERVE;
+    memcpy(jobs[2].hash, k[1].hash, sizeof jobs[2].hash);
+    jobs[3].kind = GC_BREAK;
+    jobs[4].kind = GC_RESERVE;
+    memcpy(jobs[4].hash, k[2].hash, sizeof jobs[4].hash);
+    gc_run(f, jobs, 5, &st);
+    assert_int_equal(st.batches, 2);
+    assert_int_equal(jobs[1].runs, 2);
+    assert_int_equal(jobs[2].runs, 2);
+    assert_int_equal(jobs[3].runs, 1);
+    assert_int_equal(jobs[4].runs, 1);
+    for (i = 1; i <= 4; i++) {
+        if (jobs[i].kind != GC_RESERVE)
+            continue;
+        assert_int_equal(jobs[i].err, IR_OK);
+        assert_int_equal(jobs[i].holds_at_done, 1);
+    }
+    assert_int_equal(ir_store_reservations(f->c, NULL, &n, &nanos, &d),
+                     IR_OK);
+    assert_int_equal(n, 3);
+    assert_int_equal(nanos, 3 * USD);
+    for (i = 0; i < 3; i++)
+        assert_int_equal(get_key(f->c, k[i].hash).reserved_nanos, USD);
+}
+
+/* ---- the statement cache ------------------------------------------------ */
+
+/* Another session changes the schema under the cached statements. */
+static void
+cache_alter(struct fx *f)
+{
+    const char *sql = "ALTER TABLE keys ADD COLUMN x INT; "
+                      "CREATE INDEX keys_x ON keys (x)";
+    PGresult *res;
+    PGconn *pg;
+    sqlite3 *db;
+
+    if (!fx_pg) {
+        assert_int_equal(sqlite3_open(f->url, &db), SQLITE_OK);
+        assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_close(db);
+        return;
+    }
+    pg = PQconnectdb(f->url);
+    assert_int_equal(PQstatus(pg), CONNECTION_OK);
+    res = PQexec(pg, sql);
+    assert_int_equal(PQresultStatus(res), PGRES_COMMAND_OK);
+    PQclear(res);
+    PQfinish(pg);
+}
+
+/* PostgreSQL: the server ends the store's session; returns once the
+ * backend is gone, so the store's next call meets a dead connection. */
+static void
+cache_kill_session(struct fx *f)
+{
+    char sql[160];
+    PGresult *res;
+    PGconn *pg = PQconnectdb(f->url);
+    int pid = PQbackendPID(f->c->db), i;
+    bool gone = false;
+
+    assert_int_equal(PQstatus(pg), CONNECTION_OK);
+    snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%d)", pid);
+    res = PQexec(pg, sql);
+    assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
+    PQclear(res);
+    snprintf(sql, sizeof sql,
+             "SELECT 1 FROM pg_stat_activity WHERE pid = %d", pid);
+    for (i = 0; i < 500 && !gone; i++) {
+        res = PQexec(pg, sql);
+        assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
+        gone = PQntuples(res) == 0;
+        PQclear(res);
+        if (!gone)
+            usleep(10000);
+    }
+    PQfinish(pg);
+    assert_true(gone);
+}
+
+static void
+test_statement_cache(void **state)
+{
+    struct fx *f = *state;
+    struct ir_generation g;
+    struct ir_diag d = {""};
+    struct ir_key k, got;
+    uint64_t p0;
+    char id[32];
+    int i;
+
+    mk_key(f->c, "cache", IR_NANOS_NONE, NULL, &k);
+    mk_gen(&g, "gen-c0", k.hash, 1, T_MON);
+    assert_int_equal(ir_store_generation_insert(f->c, &g, &d), IR_OK);
+    (void)get_key(f->c, k.hash);
+    p0 = f->c->prepares;
+    assert_true(p0 > 0);
+    for (i = 0; i < 500; i++)
+        assert_string_equal(get_key(f->c, k.hash).name, "cache");
+    /* A failing statement (the id is taken) is ready for its next use. */
+    assert_int_equal(ir_store_generation_insert(f->c, &g, &d), IR_EEXISTS);
+    for (i = 1; i <= 50; i++) {
+        snprintf(id, sizeof id, "gen-c%d", i);
+        mk_gen(&g, id, k.hash, 1, T_MON);
+        assert_int_equal(ir_store_generation_insert(f->c, &g, &d), IR_OK);
+    }
+    assert_int_equal(f->c->prepares, p0);
+    /* The cached statements survive a schema change by another session
+     * (the database recompiles them). */
+    cache_alter(f);
+    assert_string_equal(get_key(f->c, k.hash).name, "cache");
+    mk_gen(&g, "gen-c99", k.hash, 1, T_MON);
+    assert_int_equal(ir_store_generation_insert(f->c, &g, &d), IR_OK);
+    assert_int_equal(f->c->prepares, p0);
+    if (!fx_pg)
+        return;
+    /* A lost session loses its statements: the call that finds it dead
+     * fails (and reconnects), the next prepares anew and works. */
+    cache_kill_session(f);
+    assert_int_equal(ir_store_key_get(f->c, k.hash, &got, &d), IR_ESTORE);
+    assert_int_equal(ir_store_key_get(f->c, k.hash, &got, &d), IR_OK);
+    assert_string_equal(got.name, "cache");
+    assert_int_equal(f->c->prepares, p0 + 1);
+}
+
+/* ":memory:" is one database for the process, whichever connection
+ * opens it, and lives on between connections. */
+static void
+test_memory_shared(void **state)
+{
+    struct ir_store_conn *a = NULL, *b = NULL;
+    struct ir_diag d = {""};
+    struct ir_key k, got;
+    char plain[80];
+
+    (void)state;
+    if (ir_store_conn_open(":memory:", &a, &d) != IR_OK)
+        fail_msg("open: %s", d.msg);
+    assert_int_equal(ir_store_key_create(a, "mem", false, IR_NANOS_NONE,
+                                         NULL, 0, plain, sizeof plain, &k,
+                                         &d),
+                     IR_OK);
+    ir_store_conn_close(a);
+    if (ir_store_conn_open(":memory:", &b, &d) != IR_OK)
+        fail_msg("open: %s", d.msg);
+    assert_int_equal(ir_store_key_auth(b, plain, &got, &(const char *){NULL},
+                                       &d),
+                     IR_OK);
+    assert_string_equal(got.name, "mem");
+    ir_store_conn_close(b);
+}
+
 /* ---- groups ------------------------------------------------------------ */
 
 #define STORE_TESTS(X)                                                    \
@@ -1141,7 +1538,10 @@ test_open_errors(void **state)
     X(test_rate_limit)                                                     \
     X(test_app_usage)                                                      \
     X(test_alloc_failures)                                                 \
-    X(test_async_shell)
+    X(test_async_shell)                                                    \
+    X(test_group_commit)                                                   \
+    X(test_group_commit_rollback)                                          \
+    X(test_statement_cache)
 
 #define AS_TEST(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown),
 
@@ -1158,6 +1558,7 @@ main(void)
     const struct CMUnitTest plain[] = {
         cmocka_unit_test(test_period_start),
         cmocka_unit_test(test_open_errors),
+        cmocka_unit_test(test_memory_shared),
     };
     const struct CMUnitTest suite[] = {STORE_TESTS(AS_TEST)};
     const struct CMUnitTest pg_skip[] = {

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * tests/unit/util/test_rand.c - random identifiers: length, alphabet and
+ * an even spread over it.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "util/rand.h"
+
+static const char alnum[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+static void
+test_alnum_length_and_alphabet(void **state)
+{
+    /* 0, short ids, the store's 24, and more than one internal draw. */
+    static const size_t lens[] = {0, 1, 12, 20, 24, 63, 64, 65, 300};
+    char buf[302];
+    size_t i, j;
+
+    (void)state;
+    for (i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+        memset(buf, 0x7f, sizeof buf);
+        assert_int_equal(ir_rand_alnum(buf, lens[i]), IR_OK);
+        assert_int_equal(strlen(buf), lens[i]);
+        for (j = 0; j < lens[i]; j++)
+            assert_non_null(memchr(alnum, buf[j], 62));
+        assert_int_equal((unsigned char)buf[lens[i] + 1], 0x7f);
+    }
+}
+
+static void
+test_alnum_spread(void **state)
+{
+    /* 62 * 4000 chars: each symbol's count is binomial with mean 4000 and
+     * sd ~63, so [3400, 4600] is ~9.5 sd wide and a fair draw never
+     * leaves it. byte % 62 without the rejection would give the first 8
+     * symbols 5/256 each (~4840) and the rest 4/256 (~3870). */
+    enum { PER = 4000, N = 62 * PER };
+    static char buf[N + 1];
+    size_t count[62] = {0};
+    size_t i, first8 = 0, rest = 0;
+
+    (void)state;
+    for (i = 0; i < N; i += 124)
+        assert_int_equal(ir_rand_alnum(buf + i, 124), IR_OK);
+    for (i = 0; i < N; i++) {
+        const char *p = memchr(alnum, buf[i], 62);
+
+        assert_non_null(p);
+        count[p - alnum]++;
+    }
+    for (i = 0; i < 62; i++) {
+        assert_in_range(count[i], PER - 600, PER + 600);
+        if (i < 8)
+            first8 += count[i];
+        else
+            rest += count[i];
+    }
+    /* The same bias, summed: it would make the first 8 symbols' mean 25 %
+     * above the rest's; a fair draw stays within ~0.6 % (1 sd), so a 5 %
+     * bound is ~8 sd. */
+    assert_true((double)first8 / 8.0 < (double)rest / 54.0 * 1.05);
+}
+
+static void
+test_alnum_differs(void **state)
+{
+    char a[25], b[25];
+
+    (void)state;
+    assert_int_equal(ir_rand_alnum(a, 24), IR_OK);
+    assert_int_equal(ir_rand_alnum(b, 24), IR_OK);
+    assert_string_not_equal(a, b);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_alnum_length_and_alphabet),
+        cmocka_unit_test(test_alnum_spread),
+        cmocka_unit_test(test_alnum_differs),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
