@@ -217,7 +217,7 @@ seed_parse(const struct ir_call *c, const struct ir_http_resp *r,
     json_array_foreach(json_object_get(root, "data"), i, it) {
         e = IR_OK;
         if ((s = json_string_value(json_object_get(it, "b64_json"))))
-            e = ir_providers_common_add_b64(out, s, strlen(s));
+            e = ir_providers_common_add_b64_str(out, r, s);
         else if ((s = json_string_value(json_object_get(it, "url"))))
             e = ir_providers_common_add_url(out, s);
         else if ((ie = json_object_get(it, "error")) != NULL &&

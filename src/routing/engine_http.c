@@ -139,15 +139,34 @@ http_work(struct ir_work *w, void *arg)
         }
         if (j->aerr.status != 0 || j->res.outcome == IR_PARSE_POLL)
             return;
+        if (ir_gen_result_borrows(&j->res)) {
+            /* Images kept as base64 lie in the answer body: it becomes
+             * theirs, instead of a copy of each. */
+            size_t n;
+            char *body = ir_upstream_take_body(j->ureq, &n);
+
+            if (body == NULL ||
+                ir_gen_result_own_b64(&j->res, body, n) != IR_OK) {
+                ir_error_set(&j->aerr, 500, "out of memory");
+                return;
+            }
+        }
         for (size_t i = 0; i < j->res.nimages; i++)
             if (j->res.images[i].bytes == NULL && j->res.images[i].url)
                 return; /* the loop downloads, then comes back */
     }
     if (j->completed_b64 != NULL && j->res.nimages == 0) {
         struct ir_gen_image *im = &j->res.images[0];
+        size_t n = strlen(j->completed_b64);
 
-        if (ir_base64_decode(j->completed_b64, strlen(j->completed_b64),
-                             &im->bytes, &im->len) != IR_OK) {
+        if (ir_base64_canonical(j->completed_b64, n, &im->len) &&
+            im->len > 0) {
+            /* Sent on as it came unless normalize must transcode. */
+            im->b64 = im->b64_buf = j->completed_b64;
+            im->b64_len = n;
+            j->completed_b64 = NULL;
+        } else if (ir_base64_decode(j->completed_b64, n, &im->bytes,
+                                    &im->len) != IR_OK) {
             ir_error_set(&j->aerr, 502, "%s: the streamed image is not "
                                         "valid base64", ep->provider_name);
             j->aerr.retryable = true;
