@@ -129,9 +129,25 @@ http_work(struct ir_work *w, void *arg)
 
     (void)w;
     if (j->parse_needed) {
+        ir_err pe;
+
         j->parse_needed = false;
-        if (ep->adapter->parse(&j->call, ir_upstream_resp(j->ureq), &j->res,
-                               &j->aerr) != IR_OK) {
+        pe = ep->adapter->parse(&j->call, ir_upstream_resp(j->ureq), &j->res,
+                                &j->aerr);
+        /* Images kept as base64 lie in the answer body: it becomes theirs
+         * (instead of a copy of each), also after a failed parse, so that
+         * nothing points into the body once the transfer is freed. */
+        if (ir_gen_result_borrows(&j->res)) {
+            size_t n;
+            char *body = ir_upstream_take_body(j->ureq, &n);
+
+            if (ir_gen_result_own_b64(&j->res, body, n) != IR_OK &&
+                pe == IR_OK && j->aerr.status == 0) {
+                ir_error_set(&j->aerr, 500, "out of memory");
+                return;
+            }
+        }
+        if (pe != IR_OK) {
             if (j->aerr.status == 0)
                 ir_error_set(&j->aerr, 502, "%s: unreadable response",
                              ep->provider_name);
@@ -139,18 +155,6 @@ http_work(struct ir_work *w, void *arg)
         }
         if (j->aerr.status != 0 || j->res.outcome == IR_PARSE_POLL)
             return;
-        if (ir_gen_result_borrows(&j->res)) {
-            /* Images kept as base64 lie in the answer body: it becomes
-             * theirs, instead of a copy of each. */
-            size_t n;
-            char *body = ir_upstream_take_body(j->ureq, &n);
-
-            if (body == NULL ||
-                ir_gen_result_own_b64(&j->res, body, n) != IR_OK) {
-                ir_error_set(&j->aerr, 500, "out of memory");
-                return;
-            }
-        }
         for (size_t i = 0; i < j->res.nimages; i++)
             if (j->res.images[i].bytes == NULL && j->res.images[i].url)
                 return; /* the loop downloads, then comes back */
