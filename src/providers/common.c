@@ -350,6 +350,17 @@ ir_providers_common_add_b64_str(struct ir_gen_result *out,
         return ir_providers_common_add_b64(out, s, strlen(s));
     if (out->nimages >= IR_MAX_N)
         return IR_OK;
+    if (big.canonical && big.len >= 4) {
+        /* Checked by the loader; no data: prefix ("data:" is not base64
+         * of a length that is a multiple of 4 with a ':' in it). */
+        n = big.len;
+        declen = n / 4 * 3 - (big.p[n - 1] == '=') - (big.p[n - 2] == '=');
+        im = &out->images[out->nimages++];
+        im->b64 = (char *)big.p; /* the engine's buffer, const for parse */
+        im->b64_len = n;
+        im->len = declen;
+        return IR_OK;
+    }
     if (big.len > 5 && strncmp(big.p, "data:", 5) == 0) {
         comma = memchr(big.p, ',', big.len);
         if (comma == NULL)

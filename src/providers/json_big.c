@@ -9,11 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "image/base64.h"
 #include "util/buf.h"
 #include "util/mem.h"
 
-/* "\u0001big:<offset>:<length>:<e|r>": the control byte keeps it apart
- * from any base64 or text a provider could mean. */
+/* "\u0001big:<body address>:<offset>:<length>:<e|r|b>" (escaped, raw,
+ * raw canonical base64): the control byte keeps it apart from any base64
+ * or text a provider could mean, and the address (which a provider
+ * cannot know) from a placeholder a provider would send itself. */
 #define BIG_TAG "\\u0001big:"
 #define BIG_TAG_VALUE "\001big:"
 
@@ -80,7 +83,7 @@ ir_json_big_load(const char *body, size_t len, size_t min)
     struct ir_buf out;
     size_t i = 0, from = 0, s, e;
     const char *q;
-    bool slash, other;
+    bool slash, other, canon;
     json_t *root;
 
     if (body == NULL || len < min)
@@ -93,11 +96,16 @@ ir_json_big_load(const char *body, size_t len, size_t min)
         e = big_string_end(body, len, s, &slash, &other);
         if (e >= len)
             break; /* unterminated: jansson says so below */
+        /* An image is canonical base64, which also rules out the bytes
+         * jansson would refuse: one pass instead of two. */
+        canon = e - s >= min && !other && !slash &&
+                ir_base64_canonical(body + s, e - s, NULL);
         if (e - s >= min && !other && !big_is_key(body, len, e + 1) &&
-            !big_has_odd_byte(body + s, e - s)) {
+            (canon || !big_has_odd_byte(body + s, e - s))) {
             if (ir_buf_add(&out, body + from, s - from) != IR_OK ||
-                ir_buf_addf(&out, BIG_TAG "%zu:%zu:%c", s, e - s,
-                            slash ? 'e' : 'r') != IR_OK) {
+                ir_buf_addf(&out, BIG_TAG "%" PRIxPTR ":%zu:%zu:%c",
+                            (uintptr_t)body, s, e - s,
+                            slash ? 'e' : canon ? 'b' : 'r') != IR_OK) {
                 ir_buf_cleanup(&out);
                 return NULL;
             }
@@ -122,13 +130,17 @@ bool
 ir_json_big_get(const char *body, size_t len, const char *s,
                 struct ir_json_big_str *out)
 {
-    uintmax_t off, n;
+    uintmax_t addr, off, n;
     char *end, kind;
 
     if (s == NULL || body == NULL ||
         strncmp(s, BIG_TAG_VALUE, sizeof BIG_TAG_VALUE - 1) != 0)
         return false;
     s += sizeof BIG_TAG_VALUE - 1;
+    addr = strtoumax(s, &end, 16);
+    if (end == s || *end != ':' || addr != (uintptr_t)body)
+        return false;
+    s = end + 1;
     off = strtoumax(s, &end, 10);
     if (end == s || *end != ':')
         return false;
@@ -137,7 +149,7 @@ ir_json_big_get(const char *body, size_t len, const char *s,
     if (end == s || *end != ':')
         return false;
     kind = end[1];
-    if ((kind != 'e' && kind != 'r') || end[2] != '\0')
+    if ((kind != 'e' && kind != 'r' && kind != 'b') || end[2] != '\0')
         return false;
     /* Only what the loader made: a whole string of this body. A provider
      * echoing a placeholder could point nowhere else. */
@@ -147,6 +159,7 @@ ir_json_big_get(const char *body, size_t len, const char *s,
     out->p = body + off;
     out->len = (size_t)n;
     out->escaped = kind == 'e';
+    out->canonical = kind == 'b';
     return true;
 }
 

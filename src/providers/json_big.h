@@ -25,15 +25,18 @@
 json_t *ir_json_big_load(const char *body, size_t len, size_t min);
 
 /* A big string of the body: raw bytes, still JSON-escaped ("\/") when
- * escaped is set. */
+ * escaped is set; canonical: found to be canonical base64 already
+ * (ir_base64_canonical), so readers need not check it again. */
 struct ir_json_big_str {
     const char *p;
     size_t len;
     bool escaped;
+    bool canonical;
 };
 
 /* When s (a string value of a tree from ir_json_big_load on the same
- * body) is a placeholder, fills out and returns true. */
+ * body, at the same address) is a placeholder, fills out and returns
+ * true. */
 bool ir_json_big_get(const char *body, size_t len, const char *s,
                      struct ir_json_big_str *out);
 

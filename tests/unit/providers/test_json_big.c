@@ -4,6 +4,7 @@
  * tree is otherwise jansson's own (nested objects and arrays, keys,
  * escapes, thresholds), and invalid JSON stays invalid.
  */
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -204,23 +205,61 @@ test_invalid(void **state)
 
 /* A placeholder string a provider sends itself resolves only to a whole
  * string of the same body. */
+static bool
+forged(const char *body, const char *fmt_tail)
+{
+    struct ir_json_big_str s;
+    char ph[96];
+
+    (void)snprintf(ph, sizeof ph, "\001big:%" PRIxPTR "%s", (uintptr_t)body,
+                   fmt_tail);
+    return ir_json_big_get(body, strlen(body), ph, &s);
+}
+
+/* A placeholder string a provider sends itself: it cannot know the body's
+ * address, and even with it resolves only to a whole string. */
 static void
 test_forged(void **state)
 {
     const char *body = "{\"a\":\"0123456789abcdef\",\"b\":\"zz\"}";
+    char copy[64];
     struct ir_json_big_str s;
 
     (void)state;
-    assert_true(ir_json_big_get(body, strlen(body), "\001big:6:16:r", &s));
-    assert_false(ir_json_big_get(body, strlen(body), "\001big:7:15:r", &s));
-    assert_false(ir_json_big_get(body, strlen(body), "\001big:6:17:r", &s));
-    assert_false(ir_json_big_get(body, strlen(body), "\001big:6:9999:r",
-                                 &s));
-    assert_false(ir_json_big_get(body, strlen(body), "\001big:6:16:x", &s));
-    assert_false(ir_json_big_get(body, strlen(body), "\001big:6:16:rr",
-                                 &s));
-    assert_false(ir_json_big_get(body, strlen(body), "\001big:0:5:r", &s));
+    assert_true(forged(body, ":6:16:r"));
+    assert_false(forged(body, ":7:15:r"));
+    assert_false(forged(body, ":6:17:r"));
+    assert_false(forged(body, ":6:9999:r"));
+    assert_false(forged(body, ":6:16:x"));
+    assert_false(forged(body, ":6:16:rr"));
+    assert_false(forged(body, ":0:5:r"));
+    assert_false(forged(body, "6:16:r"));
+    /* The same text at another address. */
+    (void)snprintf(copy, sizeof copy, "%s", body);
+    assert_false(ir_json_big_get(copy, strlen(copy), "\001big:6:16:r", &s));
     assert_false(ir_json_big_get(body, strlen(body), "big:6:16:r", &s));
+}
+
+/* Canonical base64 is marked so that readers skip their own check. */
+static void
+test_canonical_mark(void **state)
+{
+    const char *body = "[\"QUJDREVGR0hJSktMTU5PUA==\",\"QUJDREVGR0hJSktMTU5PUA\","
+                       "\"QUJDREVGR0hJSkt\\/MTU5PUA==\"]";
+    struct ir_json_big_str s;
+    json_t *t = ir_json_big_load(body, strlen(body), 8);
+    bool want[3] = {true, false, false};
+    size_t i;
+
+    (void)state;
+    assert_non_null(t);
+    for (i = 0; i < 3; i++) {
+        assert_true(ir_json_big_get(body, strlen(body),
+                                    json_string_value(json_array_get(t, i)),
+                                    &s));
+        assert_int_equal(s.canonical, want[i]);
+    }
+    json_decref(t);
 }
 
 /* A megabyte-sized value with "\/" every so often, and many strings. */
@@ -259,6 +298,7 @@ main(void)
         cmocka_unit_test(test_escapes),
         cmocka_unit_test(test_invalid),
         cmocka_unit_test(test_forged),
+        cmocka_unit_test(test_canonical_mark),
         cmocka_unit_test(test_large),
     };
 
