@@ -434,10 +434,15 @@ ir_providers_common_add_data(const struct ir_call *c,
     json_array_foreach(data, i, it) {
         if ((s = json_string_value(json_object_get(it, "b64_json"))))
             e = ir_providers_common_add_b64_str(out, r, s);
-        else if ((s = json_string_value(json_object_get(it, "url"))))
-            e = ir_providers_common_add_url(out, s);
-        else
+        else if ((s = json_string_value(json_object_get(it, "url")))) {
+            char *big; /* a data: URL can be big */
+
+            s = ir_providers_common_str(r, s, &big);
+            e = s != NULL ? ir_providers_common_add_url(out, s) : IR_ENOMEM;
+            ir_free(big);
+        } else {
             continue;
+        }
         if (e == IR_EPARSE) {
             f->message = "an image is not valid base64";
             ir_providers_common_fail(c, r, prov, f, err);

@@ -428,6 +428,58 @@ test_unreadable(void **state)
     ir_free(png);
 }
 
+/* Big strings that are not images: text parts, revised prompts and data:
+ * URLs read whole, as before. */
+static void
+test_big_text(void **state)
+{
+    size_t n = IR_JSON_BIG_MIN + 100, i, blen;
+    char *text = ir_malloc(n + 1), *url = ir_malloc(n + 32), *body;
+    struct nt t;
+
+    (void)state;
+    assert_non_null(text);
+    assert_non_null(url);
+    for (i = 0; i < n; i++)
+        text[i] = (char)('a' + i % 26);
+    text[n] = '\0';
+    (void)snprintf(url, n + 32, "data:image/png;base64,%s", text);
+    /* Gemini: a long text part next to a small image. */
+    nt_init(&t, IR_FORMAT_UNSET);
+    blen = 2 * n + 512;
+    t.body = body = ir_malloc(blen);
+    assert_non_null(body);
+    (void)snprintf(body, blen,
+                   "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":"
+                   "\"%s\"},{\"inlineData\":{\"mimeType\":\"image/png\","
+                   "\"data\":\"iVBORw0KGgo=\"}}]}}]}", text);
+    t.resp.status = 200;
+    t.resp.body = body;
+    t.resp.len = strlen(body);
+    assert_int_equal(nt_parse_gemini(&t), IR_OK);
+    assert_string_equal(t.res.text, text);
+    assert_non_null(t.res.images[0].bytes);
+    nt_cleanup(&t);
+    /* OpenAI-style: a data: URL and a long revised prompt. */
+    nt_init(&t, IR_FORMAT_UNSET);
+    t.body = body = ir_malloc(blen + 64);
+    assert_non_null(body);
+    (void)snprintf(body, blen + 64,
+                   "{\"data\":[{\"url\":\"%s\",\"revised_prompt\":\"%s\"}]}",
+                   url, text);
+    t.resp.status = 200;
+    t.resp.body = body;
+    t.resp.len = strlen(body);
+    assert_int_equal(ir_providers_openai_common_parse(&t.call, "OpenAI",
+                                                      &t.resp, &t.res,
+                                                      &t.err), IR_OK);
+    assert_string_equal(t.res.images[0].url, url);
+    assert_string_equal(t.res.text, text);
+    nt_cleanup(&t);
+    ir_free(url);
+    ir_free(text);
+}
+
 int
 main(void)
 {
@@ -437,6 +489,7 @@ main(void)
         cmocka_unit_test(test_openai_escaped),
         cmocka_unit_test(test_noncanonical),
         cmocka_unit_test(test_unreadable),
+        cmocka_unit_test(test_big_text),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
