@@ -62,6 +62,22 @@ resp_add_b64(struct ir_buf *b, const unsigned char *bytes, size_t len)
     return IR_OK;
 }
 
+/* An image's base64: the provider's own when kept (no transcode), else
+ * encoded from the bytes. */
+static size_t
+resp_b64_len(const struct ir_gen_image *im)
+{
+    return im->b64 != NULL ? im->b64_len : ir_base64_encoded_len(im->len);
+}
+
+static ir_err
+resp_add_image(struct ir_buf *b, const struct ir_gen_image *im)
+{
+    if (im->b64 != NULL)
+        return ir_buf_add(b, im->b64, im->b64_len);
+    return resp_add_b64(b, im->bytes, im->len);
+}
+
 static ir_err
 resp_add_usage_openrouter(struct ir_buf *b, const struct ir_api_usage *u)
 {
@@ -124,29 +140,74 @@ resp_add_openai_echo(struct ir_buf *b, const struct ir_request *req,
                        bg, ir_core_request_format_name(fmt), q, w, h);
 }
 
+/* The answer built around the only image's base64 in its own heap block
+ * (the provider's answer body): moving it within memory already resident
+ * costs a fraction of copying 45 MB into fresh pages. The image gives up
+ * its base64. False (nothing changed) when that cannot be done. */
+static bool
+resp_adopt(struct ir_buf *out, struct ir_gen_image *im, const char *prefix,
+           size_t plen)
+{
+    size_t off, n = im->b64_len, size;
+    char *p;
+
+    if (out->data != NULL || im->b64_buf == NULL || im->b64 == NULL ||
+        plen + n + 1024 > out->max)
+        return false;
+    off = (size_t)(im->b64 - im->b64_buf);
+    size = plen + n + 1024 + 1;
+    if (size < off + n + 1)
+        size = off + n + 1;
+    /* Large blocks are mmapped: realloc remaps pages, it does not copy. */
+    if ((p = ir_realloc(im->b64_buf, size)) == NULL)
+        return false;
+    memmove(p + plen, p + off, n);
+    memcpy(p, prefix, plen);
+    out->data = p;
+    out->len = plen + n;
+    out->cap = size;
+    p[out->len] = '\0';
+    im->b64 = im->b64_buf = NULL;
+    im->b64_len = 0;
+    return true;
+}
+
 ir_err
 ir_api_render_json(enum ir_api_flavor f, const struct ir_request *req,
-                   int64_t created, const struct ir_gen_result *res,
+                   int64_t created, struct ir_gen_result *res,
                    const struct ir_api_usage *u, struct ir_buf *out)
 {
     size_t i, total = 64;
+    char head[96];
+    int hlen;
+    bool adopted = false;
     ir_err err;
 
-    for (i = 0; i < res->nimages; i++)
-        total += ir_base64_encoded_len(res->images[i].len) + 64;
-    if ((err = ir_buf_reserve(out, total + 1024)) != IR_OK)
-        return err;
-    if ((err = ir_buf_addf(out, "{\"created\":%lld,\"data\":[",
-                           (long long)created)))
-        return err;
+    hlen = snprintf(head, sizeof head, "{\"created\":%lld,\"data\":[{"
+                    "\"b64_json\":\"", (long long)created);
+    if (hlen < 0 || (size_t)hlen >= sizeof head)
+        return IR_EINVAL;
+    if (res->nimages == 1)
+        adopted = resp_adopt(out, &res->images[0], head, (size_t)hlen);
+    if (!adopted) {
+        for (i = 0; i < res->nimages; i++)
+            total += resp_b64_len(&res->images[i]) + 64;
+        if ((err = ir_buf_reserve(out, total + 1024)) != IR_OK)
+            return err;
+        if ((err = ir_buf_addf(out, "{\"created\":%lld,\"data\":[",
+                               (long long)created)))
+            return err;
+    }
     for (i = 0; i < res->nimages; i++) {
         const struct ir_gen_image *im = &res->images[i];
         const char *mt = ir_image_media_type(im->format);
 
-        if ((err = ir_buf_adds(out, i ? ",{\"b64_json\":\""
-                                      : "{\"b64_json\":\"")) ||
-            (err = resp_add_b64(out, im->bytes, im->len)) ||
-            (err = ir_buf_addc(out, '"')))
+        if (!adopted &&
+            ((err = ir_buf_adds(out, i ? ",{\"b64_json\":\""
+                                       : "{\"b64_json\":\"")) ||
+             (err = resp_add_image(out, im))))
+            return err;
+        if ((err = ir_buf_addc(out, '"')))
             return err;
         if (mt != NULL &&
             (err = ir_buf_addf(out, ",\"media_type\":\"%s\"", mt)))
@@ -213,7 +274,7 @@ ir_api_render_completed(enum ir_api_flavor f, const struct ir_request *req,
     const char *mt = ir_image_media_type(im->format);
     ir_err err;
 
-    if ((err = ir_buf_reserve(out, ir_base64_encoded_len(im->len) + 1024)))
+    if ((err = ir_buf_reserve(out, resp_b64_len(im) + 1024)))
         return err;
     if (f == IR_API_OPENAI) {
         if ((err = ir_buf_addf(out,
@@ -224,7 +285,7 @@ ir_api_render_completed(enum ir_api_flavor f, const struct ir_request *req,
             (err = resp_add_openai_echo(out, req, im->format, im->w,
                                         im->h)) ||
             (err = ir_buf_adds(out, ",\"b64_json\":\"")) ||
-            (err = resp_add_b64(out, im->bytes, im->len)) ||
+            (err = resp_add_image(out, im)) ||
             (err = ir_buf_adds(out, "\",\"usage\":")) ||
             (err = resp_add_usage_openai(out, u)))
             return err;
@@ -234,7 +295,7 @@ ir_api_render_completed(enum ir_api_flavor f, const struct ir_request *req,
                            "data: {\"type\":\"image_generation.completed\","
                            "\"created\":%lld,\"b64_json\":\"",
                            (long long)created)) ||
-        (err = resp_add_b64(out, im->bytes, im->len)) ||
+        (err = resp_add_image(out, im)) ||
         (err = ir_buf_addc(out, '"')))
         return err;
     if (mt != NULL && (err = ir_buf_addf(out, ",\"media_type\":\"%s\"", mt)))

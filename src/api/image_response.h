@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0
  * api/image_response.h - renders generation results as response bytes:
  * the OpenRouter JSON body and SSE events, and OpenAI's shapes. Written
- * straight into a buffer, base64 encoded in place: a 4K image is tens of
- * megabytes and is not worth a JSON tree and a copy.
+ * straight into a buffer, base64 encoded in place (or the provider's
+ * base64 copied as it is, when kept): a 4K image is tens of megabytes and
+ * is not worth a JSON tree and a copy.
  */
 #ifndef IR_API_IMAGE_RESPONSE_H
 #define IR_API_IMAGE_RESPONSE_H
@@ -30,8 +31,11 @@ struct ir_api_usage {
 /* USD with up to 9 decimals and no trailing zeros: "0.0448255". */
 void ir_api_format_usd(int64_t nanos, char *buf, size_t size);
 
+/* When out is empty and the only image's base64 has a heap block of its
+ * own, the answer is built in that block and the image gives it up
+ * (b64 NULL afterwards; format, w, h and len stay). */
 ir_err ir_api_render_json(enum ir_api_flavor f, const struct ir_request *req,
-                          int64_t created, const struct ir_gen_result *res,
+                          int64_t created, struct ir_gen_result *res,
                           const struct ir_api_usage *u, struct ir_buf *out)
     IR_MUST_CHECK;
 

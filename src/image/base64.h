@@ -4,6 +4,7 @@
 #ifndef IR_IMAGE_BASE64_H
 #define IR_IMAGE_BASE64_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "util/err.h"
@@ -18,6 +19,12 @@ ir_err ir_base64_encode(const void *in, size_t n, char **out, size_t *outlen)
  * other non-alphabet byte is IR_EPARSE. Caller frees *out. */
 ir_err ir_base64_decode(const char *in, size_t n, unsigned char **out,
                         size_t *outlen) IR_MUST_CHECK;
+
+/* Is in[0..n) canonical base64, as ir_base64_encode writes it: a length
+ * that is a multiple of 4, alphabet bytes only, and '=' padding only in
+ * the last two places? Such text can be sent on as it is. *outlen gets
+ * the decoded length. */
+bool ir_base64_canonical(const char *in, size_t n, size_t *outlen);
 
 /* data:[<media type>][;base64],<payload>. Only base64 payloads are taken.
  * media_type receives the declared type (may be ""). */

@@ -233,7 +233,13 @@ bfl_status(const struct ir_call *c, const struct ir_http_resp *r,
         sample = json_string_value(json_object_get(
             json_object_get(root, "result"), "sample"));
         if (sample != NULL && sample[0] != '\0') {
-            if ((e = ir_providers_common_add_url(out, sample)) != IR_OK)
+            char *big; /* a data: URL can be big */
+
+            sample = ir_providers_common_str(r, sample, &big);
+            e = sample != NULL ? ir_providers_common_add_url(out, sample)
+                               : IR_ENOMEM;
+            ir_free(big);
+            if (e != IR_OK)
                 return e;
             out->outcome = IR_PARSE_DONE;
             return IR_OK;

@@ -15,6 +15,7 @@
 #include "catalog/catalog.h"
 #include "image/base64.h"
 #include "image/image.h"
+#include "providers/json_big.h"
 #include "util/buf.h"
 #include "util/mem.h"
 #include "util/utf8.h"
@@ -272,6 +273,9 @@ ir_providers_common_json(const struct ir_http_resp *r)
 {
     if (r->body == NULL || r->len == 0)
         return NULL;
+    /* Error bodies are small and their messages are read as text. */
+    if (ir_providers_common_ok(r))
+        return ir_json_big_load(r->body, r->len, IR_JSON_BIG_MIN);
     return json_loadb(r->body, r->len, 0, NULL);
 }
 
@@ -330,6 +334,81 @@ ir_providers_common_add_b64(struct ir_gen_result *out, const char *b64,
 }
 
 ir_err
+ir_providers_common_add_b64_str(struct ir_gen_result *out,
+                                const struct ir_http_resp *r, const char *s)
+{
+    struct ir_json_big_str big;
+    struct ir_gen_image *im;
+    const char *comma;
+    size_t n, declen;
+    char *copy;
+    ir_err e;
+
+    if (s == NULL)
+        return IR_EPARSE;
+    if (!ir_json_big_get(r->body, r->len, s, &big))
+        return ir_providers_common_add_b64(out, s, strlen(s));
+    if (out->nimages >= IR_MAX_N)
+        return IR_OK;
+    if (big.canonical && big.len >= 4) {
+        /* Checked by the loader; no data: prefix ("data:" is not base64
+         * of a length that is a multiple of 4 with a ':' in it). */
+        n = big.len;
+        declen = n / 4 * 3 - (big.p[n - 1] == '=') - (big.p[n - 2] == '=');
+        im = &out->images[out->nimages++];
+        im->b64 = (char *)big.p; /* the engine's buffer, const for parse */
+        im->b64_len = n;
+        im->len = declen;
+        return IR_OK;
+    }
+    if (big.len > 5 && strncmp(big.p, "data:", 5) == 0) {
+        comma = memchr(big.p, ',', big.len);
+        if (comma == NULL)
+            return IR_EPARSE;
+        big.len -= (size_t)(comma + 1 - big.p);
+        big.p = comma + 1;
+    }
+    if (!big.escaped) {
+        /* The common case: the image stays where it is in the body, which
+         * the engine hands over (ir_gen_result_own_b64). */
+        if (!ir_base64_canonical(big.p, big.len, &declen) || declen == 0)
+            return ir_providers_common_add_b64(out, big.p, big.len);
+        im = &out->images[out->nimages++];
+        im->b64 = (char *)big.p; /* the engine's buffer, const for parse */
+        im->b64_len = big.len;
+        im->len = declen;
+        return IR_OK;
+    }
+    if ((copy = ir_json_big_dup(&big, &n)) == NULL)
+        return IR_ENOMEM;
+    if (!ir_base64_canonical(copy, n, &declen) || declen == 0) {
+        /* Whitespace, missing padding or garbage: the tolerant decoder
+         * judges it, as for small images. */
+        e = ir_providers_common_add_b64(out, copy, n);
+        ir_free(copy);
+        return e;
+    }
+    im = &out->images[out->nimages++];
+    im->b64 = im->b64_buf = copy;
+    im->b64_len = n;
+    im->len = declen;
+    return IR_OK;
+}
+
+const char *
+ir_providers_common_str(const struct ir_http_resp *r, const char *s,
+                        char **owned)
+{
+    struct ir_json_big_str big;
+
+    *owned = NULL;
+    if (s == NULL || !ir_json_big_get(r->body, r->len, s, &big))
+        return s;
+    *owned = ir_json_big_dup(&big, NULL);
+    return *owned;
+}
+
+ir_err
 ir_providers_common_add_url(struct ir_gen_result *out, const char *url)
 {
     if (out->nimages >= IR_MAX_N)
@@ -354,11 +433,16 @@ ir_providers_common_add_data(const struct ir_call *c,
 
     json_array_foreach(data, i, it) {
         if ((s = json_string_value(json_object_get(it, "b64_json"))))
-            e = ir_providers_common_add_b64(out, s, strlen(s));
-        else if ((s = json_string_value(json_object_get(it, "url"))))
-            e = ir_providers_common_add_url(out, s);
-        else
+            e = ir_providers_common_add_b64_str(out, r, s);
+        else if ((s = json_string_value(json_object_get(it, "url")))) {
+            char *big; /* a data: URL can be big */
+
+            s = ir_providers_common_str(r, s, &big);
+            e = s != NULL ? ir_providers_common_add_url(out, s) : IR_ENOMEM;
+            ir_free(big);
+        } else {
             continue;
+        }
         if (e == IR_EPARSE) {
             f->message = "an image is not valid base64";
             ir_providers_common_fail(c, r, prov, f, err);
@@ -367,9 +451,14 @@ ir_providers_common_add_data(const struct ir_call *c,
         if (e != IR_OK)
             return e;
         s = json_string_value(json_object_get(it, "revised_prompt"));
-        if (s != NULL && s[0] != '\0' && out->text == NULL &&
-            (out->text = ir_strdup(s)) == NULL)
-            return IR_ENOMEM;
+        if (s != NULL && s[0] != '\0' && out->text == NULL) {
+            char *big;
+
+            s = ir_providers_common_str(r, s, &big);
+            out->text = big != NULL ? big : s != NULL ? ir_strdup(s) : NULL;
+            if (out->text == NULL)
+                return IR_ENOMEM;
+        }
     }
     return IR_OK;
 }

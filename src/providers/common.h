@@ -96,6 +96,9 @@ bool ir_providers_common_refs_need_bytes(const struct ir_call *c,
 bool ir_providers_common_needs_ref_bytes(const struct ir_error *err);
 
 /* Parses a response body as JSON; NULL when it is empty or not JSON.
+ * In a 2xx body, string values over IR_JSON_BIG_MIN bytes stay in the
+ * body (providers/json_big.h): read image strings with
+ * ir_providers_common_add_b64_str and text with ir_providers_common_str.
  * New reference. */
 json_t *ir_providers_common_json(const struct ir_http_resp *r);
 /* Is the status 2xx? */
@@ -111,6 +114,18 @@ bool ir_providers_common_check_body(const struct ir_call *c,
  * dropped. */
 ir_err ir_providers_common_add_b64(struct ir_gen_result *out, const char *b64,
                                    size_t len) IR_MUST_CHECK;
+/* Appends an image from a string value s of the tree that
+ * ir_providers_common_json(r) made. A big string that is canonical
+ * base64 is kept as base64 (im->b64, not decoded); anything else is
+ * decoded as by ir_providers_common_add_b64, with the same IR_EPARSE. */
+ir_err ir_providers_common_add_b64_str(struct ir_gen_result *out,
+                                       const struct ir_http_resp *r,
+                                       const char *s) IR_MUST_CHECK;
+/* A string value s of that tree as text: s itself, or for a big string a
+ * copy kept in *owned (caller frees; NULL when s is returned). NULL only
+ * on ENOMEM. */
+const char *ir_providers_common_str(const struct ir_http_resp *r,
+                                    const char *s, char **owned);
 /* Appends an image the engine must download. */
 ir_err ir_providers_common_add_url(struct ir_gen_result *out, const char *url)
     IR_MUST_CHECK;

@@ -21,7 +21,8 @@ static ir_err gemini_options(const struct ir_call *c, json_t *root,
                              json_t *gc) IR_MUST_CHECK;
 static void gemini_failure(const json_t *root, struct ir_providers_failure *f);
 static void gemini_usage(const json_t *um, bool images, struct ir_usage *u);
-static ir_err gemini_candidates(const json_t *root, struct ir_gen_result *out,
+static ir_err gemini_candidates(const struct ir_http_resp *r,
+                                const json_t *root, struct ir_gen_result *out,
                                 struct ir_buf *text) IR_MUST_CHECK;
 static void gemini_blocked(const struct ir_call *c,
                            const struct ir_http_resp *r, const char *prov,
@@ -272,8 +273,8 @@ gemini_usage(const json_t *um, bool images, struct ir_usage *u)
 }
 
 static ir_err
-gemini_candidates(const json_t *root, struct ir_gen_result *out,
-                  struct ir_buf *text)
+gemini_candidates(const struct ir_http_resp *r, const json_t *root,
+                  struct ir_gen_result *out, struct ir_buf *text)
 {
     const json_t *cand, *part, *inl; /* borrowed */
     const char *mt, *data, *t;
@@ -293,15 +294,23 @@ gemini_candidates(const json_t *root, struct ir_gen_result *out,
                 mt = json_string_value(json_object_get(inl, "mime_type"));
             data = json_string_value(json_object_get(inl, "data"));
             if (data != NULL && mt != NULL && strncmp(mt, "image/", 6) == 0) {
-                e = ir_providers_common_add_b64(out, data, strlen(data));
+                e = ir_providers_common_add_b64_str(out, r, data);
                 if (e != IR_OK)
                     return e;
             }
             t = json_string_value(json_object_get(part, "text"));
-            if (t != NULL && t[0] != '\0' &&
-                ((text->len > 0 && ir_buf_addc(text, '\n') != IR_OK) ||
-                 ir_buf_adds(text, t) != IR_OK))
-                return IR_ENOMEM;
+            if (t != NULL && t[0] != '\0') {
+                char *big;
+
+                t = ir_providers_common_str(r, t, &big);
+                e = t == NULL ? IR_ENOMEM
+                    : text->len > 0 && ir_buf_addc(text, '\n') != IR_OK
+                        ? IR_ENOMEM
+                        : ir_buf_adds(text, t);
+                ir_free(big);
+                if (e != IR_OK)
+                    return IR_ENOMEM;
+            }
         }
     }
     return IR_OK;
@@ -375,7 +384,7 @@ ir_providers_gemini_common_parse(const struct ir_call *c, const char *prov,
     }
     if (!ir_providers_common_check_body(c, r, prov, root, err))
         goto out;
-    e = gemini_candidates(root, out, &text);
+    e = gemini_candidates(r, root, out, &text);
     if (e == IR_EPARSE) {
         f.message = "an image is not valid base64";
         ir_providers_common_fail(c, r, prov, &f, err);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "providers/common.h"
+#include "providers/json_big.h"
 #include "util/buf.h"
 #include "util/mem.h"
 
@@ -349,7 +350,8 @@ ir_providers_openai_common_stream_event(const struct ir_call *c,
     fake.status = 200;
     fake.body = data;
     fake.len = len;
-    if ((root = json_loadb(data, len, 0, NULL)) == NULL ||
+    /* Partial and final images arrive here as megabytes of base64. */
+    if ((root = ir_json_big_load(data, len, IR_JSON_BIG_MIN)) == NULL ||
         !json_is_object(root)) {
         out->type = IR_STREAM_EV_ERROR;
         f.message = "a stream event is not valid JSON";
@@ -390,7 +392,14 @@ ir_providers_openai_common_stream_event(const struct ir_call *c,
     } else {
         goto out; /* keep-alives and events we do not know */
     }
-    if ((out->b64 = ir_strdup(b64)) == NULL) {
+    {
+        struct ir_json_big_str big;
+
+        out->b64 = ir_json_big_get(data, len, b64, &big)
+                       ? ir_json_big_dup(&big, NULL)
+                       : ir_strdup(b64);
+    }
+    if (out->b64 == NULL) {
         out->type = IR_STREAM_EV_NONE;
         e = IR_ENOMEM;
     }

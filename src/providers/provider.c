@@ -87,11 +87,55 @@ ir_gen_result_cleanup(struct ir_gen_result *r)
 
     for (i = 0; i < IR_MAX_N; i++) {
         ir_free(r->images[i].bytes);
+        ir_free(r->images[i].b64_buf);
         ir_free(r->images[i].url);
     }
     ir_free(r->poll_url);
     ir_free(r->text);
     memset(r, 0, sizeof *r);
+}
+
+bool
+ir_gen_result_borrows(const struct ir_gen_result *r)
+{
+    size_t i;
+
+    for (i = 0; i < r->nimages; i++)
+        if (r->images[i].b64 != NULL && r->images[i].b64_buf == NULL)
+            return true;
+    return false;
+}
+
+ir_err
+ir_gen_result_own_b64(struct ir_gen_result *r, char *body, size_t len)
+{
+    size_t i;
+    ir_err e = IR_OK;
+
+    for (i = 0; i < r->nimages; i++) {
+        struct ir_gen_image *im = &r->images[i];
+
+        if (im->b64 == NULL || im->b64_buf != NULL)
+            continue;
+        if (body != NULL && im->b64 >= body && im->b64 < body + len &&
+            im->b64_len <= (size_t)(body + len - im->b64)) {
+            im->b64_buf = body;
+            body = NULL;
+            continue;
+        }
+        /* Another image of the same body (or a body taken already). */
+        if (e == IR_OK && (im->b64_buf = ir_malloc(im->b64_len + 1)) != NULL) {
+            memcpy(im->b64_buf, im->b64, im->b64_len);
+            im->b64_buf[im->b64_len] = '\0';
+            im->b64 = im->b64_buf;
+            continue;
+        }
+        e = IR_ENOMEM;
+        im->b64 = NULL;
+        im->b64_len = 0;
+    }
+    ir_free(body);
+    return e;
 }
 
 void

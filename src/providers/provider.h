@@ -77,8 +77,20 @@ struct ir_usage {
 };
 
 struct ir_gen_image {
-    unsigned char *bytes; /* owned decoded bytes, or NULL when url is set */
-    size_t len;
+    unsigned char *bytes; /* owned decoded bytes, or NULL when url or b64
+                             is set */
+    size_t len;           /* of bytes; with b64 alone, the decoded length */
+    /* Canonical base64 (see ir_base64_canonical) of a big image, as the
+     * provider sent it: decoding 45 MB to encode it again costs more than
+     * the rest of the request. Normalizing decodes its head only, and the
+     * answer carries it as it is unless a transcode needs the bytes (then
+     * bytes replaces it). NULL otherwise. It lies in b64_buf (owned, a
+     * heap block of its own), or, straight out of parse, in the
+     * response body (b64_buf NULL) until the engine hands the body over
+     * with ir_gen_result_own_b64(). */
+    char *b64;
+    size_t b64_len;
+    char *b64_buf;
     char *url;            /* owned: the engine downloads it, or NULL */
     enum ir_format format; /* filled by the engine from the bytes */
     int w, h;              /* filled by the engine from the bytes */
@@ -100,6 +112,14 @@ struct ir_gen_result {
 };
 
 void ir_gen_result_cleanup(struct ir_gen_result *r);
+/* Does any image's b64 still lie in the response body? */
+bool ir_gen_result_borrows(const struct ir_gen_result *r);
+/* The response body those images point into, handed over (owned, from
+ * ir_upstream_take_body, len bytes): the first such image
+ * keeps it, any other gets a copy of its own base64. Frees body when no
+ * image takes it. IR_ENOMEM leaves the images without base64. */
+ir_err ir_gen_result_own_b64(struct ir_gen_result *r, char *body, size_t len)
+    IR_MUST_CHECK;
 void ir_http_req_cleanup(struct ir_http_req *r);
 ir_err ir_http_req_header(struct ir_http_req *r, const char *name,
                           const char *fmt, ...) IR_PRINTF(3, 4) IR_MUST_CHECK;

@@ -216,13 +216,18 @@ seed_parse(const struct ir_call *c, const struct ir_http_resp *r,
         goto out;
     json_array_foreach(json_object_get(root, "data"), i, it) {
         e = IR_OK;
-        if ((s = json_string_value(json_object_get(it, "b64_json"))))
-            e = ir_providers_common_add_b64(out, s, strlen(s));
-        else if ((s = json_string_value(json_object_get(it, "url"))))
-            e = ir_providers_common_add_url(out, s);
-        else if ((ie = json_object_get(it, "error")) != NULL &&
-                 first_err == NULL)
+        if ((s = json_string_value(json_object_get(it, "b64_json")))) {
+            e = ir_providers_common_add_b64_str(out, r, s);
+        } else if ((s = json_string_value(json_object_get(it, "url")))) {
+            char *big; /* a data: URL can be big */
+
+            s = ir_providers_common_str(r, s, &big);
+            e = s != NULL ? ir_providers_common_add_url(out, s) : IR_ENOMEM;
+            ir_free(big);
+        } else if ((ie = json_object_get(it, "error")) != NULL &&
+                   first_err == NULL) {
             first_err = ie;
+        }
         if (e == IR_EPARSE) {
             f.message = "an image is not valid base64";
             ir_providers_common_fail(c, r, prov, &f, err);

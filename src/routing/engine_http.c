@@ -129,9 +129,25 @@ http_work(struct ir_work *w, void *arg)
 
     (void)w;
     if (j->parse_needed) {
+        ir_err pe;
+
         j->parse_needed = false;
-        if (ep->adapter->parse(&j->call, ir_upstream_resp(j->ureq), &j->res,
-                               &j->aerr) != IR_OK) {
+        pe = ep->adapter->parse(&j->call, ir_upstream_resp(j->ureq), &j->res,
+                                &j->aerr);
+        /* Images kept as base64 lie in the answer body: it becomes theirs
+         * (instead of a copy of each), also after a failed parse, so that
+         * nothing points into the body once the transfer is freed. */
+        if (ir_gen_result_borrows(&j->res)) {
+            size_t n;
+            char *body = ir_upstream_take_body(j->ureq, &n);
+
+            if (ir_gen_result_own_b64(&j->res, body, n) != IR_OK &&
+                pe == IR_OK && j->aerr.status == 0) {
+                ir_error_set(&j->aerr, 500, "out of memory");
+                return;
+            }
+        }
+        if (pe != IR_OK) {
             if (j->aerr.status == 0)
                 ir_error_set(&j->aerr, 502, "%s: unreadable response",
                              ep->provider_name);
@@ -145,9 +161,16 @@ http_work(struct ir_work *w, void *arg)
     }
     if (j->completed_b64 != NULL && j->res.nimages == 0) {
         struct ir_gen_image *im = &j->res.images[0];
+        size_t n = strlen(j->completed_b64);
 
-        if (ir_base64_decode(j->completed_b64, strlen(j->completed_b64),
-                             &im->bytes, &im->len) != IR_OK) {
+        if (ir_base64_canonical(j->completed_b64, n, &im->len) &&
+            im->len > 0) {
+            /* Sent on as it came unless normalize must transcode. */
+            im->b64 = im->b64_buf = j->completed_b64;
+            im->b64_len = n;
+            j->completed_b64 = NULL;
+        } else if (ir_base64_decode(j->completed_b64, n, &im->bytes,
+                                    &im->len) != IR_OK) {
             ir_error_set(&j->aerr, 502, "%s: the streamed image is not "
                                         "valid base64", ep->provider_name);
             j->aerr.retryable = true;
