@@ -42,8 +42,7 @@ struct image_bucket {
     uint32_t key;        /* bucket index: r4 g4 b4 */
 };
 
-static enum ir_image_kind image_sniff_kind(const unsigned char *p,
-                                           size_t len);
+static enum ir_image_kind image_sniff_kind(const unsigned char *p, size_t len);
 static enum ir_image_kind image_sniff_ftyp(const unsigned char *brand);
 static bool image_starts(const unsigned char *p, size_t len,
                          const char *prefix);
@@ -573,9 +572,8 @@ ir_image_palette(const void *bytes, size_t len, uint8_t (*rgb)[3], size_t max,
 
     *count = 0;
     if (kind == IR_IMAGE_KIND_SVG || kind == IR_IMAGE_KIND_UNKNOWN) {
-        ir_diag_set(d, kind == IR_IMAGE_KIND_SVG
-                           ? "svg input is not rasterised"
-                           : "unrecognised image format");
+        ir_diag_set(d, kind == IR_IMAGE_KIND_SVG ? "svg input is not rasterised"
+                                                 : "unrecognised image format");
         return IR_EUNSUPPORTED;
     }
     if ((e = image_vips(&ops, d)) != IR_OK)

@@ -22,11 +22,11 @@ static void vipsmod_log_cb(const gchar *domain, GLogLevelFlags level,
                            const gchar *msg, gpointer arg);
 static void vipsmod_diag(struct ir_diag *d, const char *what);
 static ir_err vipsmod_load(const void *bytes, size_t len,
-                           enum ir_image_kind kind, int shrink,
-                           VipsImage **out, struct ir_diag *d) IR_MUST_CHECK;
+                           enum ir_image_kind kind, int shrink, VipsImage **out,
+                           struct ir_diag *d) IR_MUST_CHECK;
 static ir_err vipsmod_load_capped(const void *bytes, size_t len,
-                                  enum ir_image_kind kind,
-                                  long long max_pixels, VipsImage **out,
+                                  enum ir_image_kind kind, long long max_pixels,
+                                  VipsImage **out,
                                   struct ir_diag *d) IR_MUST_CHECK;
 static ir_err vipsmod_normalise(VipsImage *in, bool opaque, VipsImage **out,
                                 struct ir_diag *d) IR_MUST_CHECK;
@@ -45,8 +45,8 @@ static ir_err vipsmod_probe(const void *bytes, size_t len,
                             enum ir_image_kind kind, int *w, int *h,
                             struct ir_diag *d);
 static ir_err vipsmod_encode(const struct ir_pixels *px, enum ir_format fmt,
-                             int compression, unsigned char **out,
-                             size_t *len, struct ir_diag *d);
+                             int compression, unsigned char **out, size_t *len,
+                             struct ir_diag *d);
 static ir_err vipsmod_decode(const void *bytes, size_t len,
                              enum ir_image_kind kind, long long max_pixels,
                              struct ir_pixels *out, struct ir_diag *d);
@@ -146,8 +146,8 @@ vipsmod_diag(struct ir_diag *d, const char *what)
 /* Opens bytes lazily: only the header is read until pixels are asked
  * for. shrink > 1 lets the JPEG decoder downscale (palettes only). */
 static ir_err
-vipsmod_load(const void *bytes, size_t len, enum ir_image_kind kind,
-             int shrink, VipsImage **out, struct ir_diag *d)
+vipsmod_load(const void *bytes, size_t len, enum ir_image_kind kind, int shrink,
+             VipsImage **out, struct ir_diag *d)
 {
     /* vips takes a non-const pointer but never writes through it. */
     void *buf = (void *)(uintptr_t)bytes;
@@ -359,9 +359,8 @@ out:
 }
 
 static ir_err
-vipsmod_encode(const struct ir_pixels *px, enum ir_format fmt,
-               int compression, unsigned char **out, size_t *len,
-               struct ir_diag *d)
+vipsmod_encode(const struct ir_pixels *px, enum ir_format fmt, int compression,
+               unsigned char **out, size_t *len, struct ir_diag *d)
 {
     size_t size = (size_t)px->w * (size_t)px->h * (size_t)px->bands;
     VipsImage *raw, *img = NULL;

@@ -37,8 +37,8 @@
 
 struct vipsmod_load_state {
     const struct ir_image_vipsmod_ops *ops; /* NULL until loaded */
-    ir_err err;                          /* why not, when ops is NULL */
-    char why[sizeof ((struct ir_diag *)0)->msg];
+    ir_err err;                             /* why not, when ops is NULL */
+    char why[sizeof((struct ir_diag *)0)->msg];
     char path[IR_IMAGE_VIPSMOD_PATH_MAX];
     char argv0[256];
     bool stopped;
@@ -49,10 +49,13 @@ static pthread_mutex_t vipsmod_load_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct vipsmod_load_state loader;
 
 static void vipsmod_load_run(void);
-static ir_err vipsmod_load_open(const char *path, struct ir_diag *d) IR_MUST_CHECK;
-static void vipsmod_load_not_found(char (*paths)[IR_IMAGE_VIPSMOD_PATH_MAX], size_t n);
-static bool vipsmod_load_add(char (*paths)[IR_IMAGE_VIPSMOD_PATH_MAX], size_t *n,
-                       size_t max, const char *dir, const char *sub);
+static ir_err vipsmod_load_open(const char *path,
+                                struct ir_diag *d) IR_MUST_CHECK;
+static void vipsmod_load_not_found(char (*paths)[IR_IMAGE_VIPSMOD_PATH_MAX],
+                                   size_t n);
+static bool vipsmod_load_add(char (*paths)[IR_IMAGE_VIPSMOD_PATH_MAX],
+                             size_t *n, size_t max, const char *dir,
+                             const char *sub);
 static void vipsmod_load_host_log(int level, const char *msg);
 
 static const struct ir_image_vipsmod_host vipsmod_load_host = {
@@ -73,8 +76,8 @@ ir_image_vipsmod_load_set_argv0(const char *argv0)
 
 /* dir + "/" + sub + "/" + file; false when it does not fit (skipped). */
 static bool
-vipsmod_load_add(char (*paths)[IR_IMAGE_VIPSMOD_PATH_MAX], size_t *n, size_t max,
-           const char *dir, const char *sub)
+vipsmod_load_add(char (*paths)[IR_IMAGE_VIPSMOD_PATH_MAX], size_t *n,
+                 size_t max, const char *dir, const char *sub)
 {
     int r;
 
@@ -90,7 +93,7 @@ vipsmod_load_add(char (*paths)[IR_IMAGE_VIPSMOD_PATH_MAX], size_t *n, size_t max
 
 size_t
 ir_image_vipsmod_load_candidates(char (*paths)[IR_IMAGE_VIPSMOD_PATH_MAX],
-                                size_t max)
+                                 size_t max)
 {
     const char *env = getenv(IR_IMAGE_VIPSMOD_ENV);
     char exe[IR_IMAGE_VIPSMOD_PATH_MAX], *slash;
@@ -112,7 +115,7 @@ ir_image_vipsmod_load_candidates(char (*paths)[IR_IMAGE_VIPSMOD_PATH_MAX],
             (void)vipsmod_load_add(paths, &n, max, exe, "");
             if (IR_VIPS_REL_LIBDIR[0] != '\0')
                 (void)vipsmod_load_add(paths, &n, max, exe,
-                                 IR_VIPS_REL_LIBDIR "/imagerouter");
+                                       IR_VIPS_REL_LIBDIR "/imagerouter");
         }
     }
     (void)vipsmod_load_add(paths, &n, max, IR_VIPS_LIBDIR, "imagerouter");
@@ -182,8 +185,7 @@ vipsmod_load_not_found(char (*paths)[IR_IMAGE_VIPSMOD_PATH_MAX], size_t n)
                  n > 0 ? all : "no path");
     if (r < 0 || (size_t)r >= sizeof loader.why)
         memcpy(loader.why + sizeof loader.why - 4, "...", 4);
-    ir_log_warn("image module " IR_IMAGE_VIPSMOD_FILE
-                " not found; tried %s",
+    ir_log_warn("image module " IR_IMAGE_VIPSMOD_FILE " not found; tried %s",
                 n > 0 ? all : "no path");
 }
 
@@ -196,7 +198,8 @@ vipsmod_load_run(void)
 
     pthread_mutex_lock(&vipsmod_load_mu);
     loader.err = IR_EUNSUPPORTED;
-    n = ir_image_vipsmod_load_candidates(paths, IR_IMAGE_VIPSMOD_MAX_CANDIDATES);
+    n = ir_image_vipsmod_load_candidates(paths,
+                                         IR_IMAGE_VIPSMOD_MAX_CANDIDATES);
     for (i = 0; i < n && access(paths[i], F_OK) != 0; i++)
         ;
     if (i == n) {
@@ -216,7 +219,7 @@ vipsmod_load_run(void)
 
 ir_err
 ir_image_vipsmod_load_get(const struct ir_image_vipsmod_ops **ops,
-                         struct ir_diag *d)
+                          struct ir_diag *d)
 {
     ir_err e = IR_OK;
 

@@ -64,15 +64,14 @@ struct ir_image_vipsmod_ops {
     ir_err (*decode)(const void *bytes, size_t len, enum ir_image_kind kind,
                      long long max_pixels, struct ir_pixels *out,
                      struct ir_diag *d);
-    ir_err (*transcode)(const void *bytes, size_t len,
-                        enum ir_image_kind kind, enum ir_format to,
-                        int compression, bool opaque, unsigned char **out,
-                        size_t *outlen, struct ir_diag *d);
+    ir_err (*transcode)(const void *bytes, size_t len, enum ir_image_kind kind,
+                        enum ir_format to, int compression, bool opaque,
+                        unsigned char **out, size_t *outlen, struct ir_diag *d);
     /* Decodes to at most side x side pixels (aspect kept, never
      * enlarged); max_pixels is checked on the full-size header. */
-    ir_err (*thumbnail)(const void *bytes, size_t len,
-                        enum ir_image_kind kind, long long max_pixels,
-                        int side, struct ir_pixels *out, struct ir_diag *d);
+    ir_err (*thumbnail)(const void *bytes, size_t len, enum ir_image_kind kind,
+                        long long max_pixels, int side, struct ir_pixels *out,
+                        struct ir_diag *d);
 };
 
 typedef const struct ir_image_vipsmod_ops *ir_image_vipsmod_entry_fn(void);
@@ -85,12 +84,13 @@ void ir_image_vipsmod_load_set_argv0(const char *argv0);
  * cannot be loaded, every call fails the same way: IR_EUNSUPPORTED and
  * a diag naming the path(s) tried. */
 ir_err ir_image_vipsmod_load_get(const struct ir_image_vipsmod_ops **ops,
-                                struct ir_diag *d) IR_MUST_CHECK;
+                                 struct ir_diag *d) IR_MUST_CHECK;
 
 /* Where the module is looked for, in order, into paths[0..max-1];
  * returns how many. With IR_VIPS_MODULE set, that path alone. */
-size_t ir_image_vipsmod_load_candidates(
-    char (*paths)[IR_IMAGE_VIPSMOD_PATH_MAX], size_t max);
+size_t
+ir_image_vipsmod_load_candidates(char (*paths)[IR_IMAGE_VIPSMOD_PATH_MAX],
+                                 size_t max);
 
 /* Path of the loaded module, or NULL when not (yet) loaded. */
 const char *ir_image_vipsmod_load_path(void);

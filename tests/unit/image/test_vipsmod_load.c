@@ -33,13 +33,13 @@ static char self_exe[IR_IMAGE_VIPSMOD_PATH_MAX];
 
 /* ---- child modes (exit 0 = the expectations held) ------------------- */
 
-#define CHILD_CHECK(cond, ...)                                               \
-    do {                                                                     \
-        if (!(cond)) {                                                       \
-            fprintf(stderr, "child: " __VA_ARGS__);                          \
-            fputc('\n', stderr);                                             \
-            return 1;                                                        \
-        }                                                                    \
+#define CHILD_CHECK(cond, ...)                                                 \
+    do {                                                                       \
+        if (!(cond)) {                                                         \
+            fprintf(stderr, "child: " __VA_ARGS__);                            \
+            fputc('\n', stderr);                                               \
+            return 1;                                                          \
+        }                                                                      \
     } while (0)
 
 /* The module cannot be loaded from $IR_VIPS_MODULE: the router side
@@ -71,8 +71,8 @@ child_bad(int nneedles, char **needles)
     CHILD_CHECK(strstr(d1.msg, getenv(IR_IMAGE_VIPSMOD_ENV)) != NULL,
                 "'%s' does not name the path", d1.msg);
     for (i = 0; i < nneedles; i++)
-        CHILD_CHECK(strstr(d1.msg, needles[i]) != NULL,
-                    "'%s' lacks '%s'", d1.msg, needles[i]);
+        CHILD_CHECK(strstr(d1.msg, needles[i]) != NULL, "'%s' lacks '%s'",
+                    d1.msg, needles[i]);
     CHILD_CHECK(ir_image_vipsmod_load_path() == NULL, "a path is loaded");
     CHILD_CHECK(ir_pixels_alloc(&px, 4, 4, 3) == IR_OK, "alloc");
     memset(px.data, 7, 4 * 4 * 3);
