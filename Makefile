@@ -13,8 +13,11 @@ all: $(BUILD)/imagerouter
 deps:
 	@scripts/install-deps.sh
 
+# The prefix is also where the binary looks for imagerouter-vips.so (it
+# finds <exe dir>/../lib/imagerouter/ under any prefix as well).
 $(BUILD)/Makefile:
-	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_INSTALL_PREFIX=$(PREFIX)
 
 $(BUILD)/imagerouter: $(BUILD)/Makefile FORCE
 	cmake --build $(BUILD) -j $(JOBS)

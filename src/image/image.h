@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0
  * image/image.h - image bytes in and out: sniff, probe, encode, transcode,
- * palette extraction. libvips stays behind this header; callers see
- * struct ir_pixels and encoded bytes. Every function is thread-safe and
- * meant for worker threads (never the event loop for large images).
+ * palette extraction. libvips stays behind this header, in a module
+ * loaded on first use; callers see struct ir_pixels and encoded bytes.
+ * Every function is thread-safe and meant for worker threads (never the
+ * event loop for large images).
  */
 #ifndef IR_IMAGE_IMAGE_H
 #define IR_IMAGE_IMAGE_H
@@ -24,7 +25,13 @@ void ir_pixels_cleanup(struct ir_pixels *px);
 ir_err ir_pixels_alloc(struct ir_pixels *px, int w, int h, int bands)
     IR_MUST_CHECK;
 
-/* Process-wide libvips start/stop; main() and tests call these once. */
+/* Process-wide image start/stop; main() and tests call these once.
+ * init only records argv0 and checks that the libvips module
+ * (imagerouter-vips.so, see image/vipsmod_load.h) can be found - a
+ * warning if not, never a failure; libvips itself is loaded and started
+ * by the first probe/encode/decode/transcode/palette, on the thread that
+ * makes it. Without the module those calls fail with IR_EUNSUPPORTED and
+ * a diag naming the paths tried; sniffing and SVG probes still work. */
 ir_err ir_image_init(const char *argv0) IR_MUST_CHECK;
 void ir_image_shutdown(void);
 

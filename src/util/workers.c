@@ -5,6 +5,9 @@
  * a completion record on the done list and activates one libevent event;
  * the loop drains the list. Intermediate messages (partial images) travel
  * the same list, so a job's messages always arrive before its completion.
+ * Threads start on demand, when a job finds no idle one, up to the pool's
+ * size: an idle router starts none, and a pool that only ever has one
+ * job at a time runs one thread (with one malloc arena).
  */
 #include "util/workers.h"
 
@@ -39,8 +42,10 @@ struct ir_workers {
     struct ir_work *head, *tail;   /* queued jobs */
     struct workers_msg *dhead, *dtail; /* completions for the loop */
     struct event *done_ev;
-    pthread_t *threads;
-    unsigned nthreads;
+    pthread_t *threads;                /* max_threads slots */
+    unsigned nthreads, max_threads;    /* started, allowed */
+    unsigned idle;                     /* started, waiting for a job */
+    size_t queued;                     /* jobs on head..tail */
     size_t pending;
     int stopping;
 };
@@ -49,13 +54,13 @@ static void *workers_thread(void *arg);
 static void workers_drain_cb(evutil_socket_t fd, short what, void *arg);
 static ir_err workers_push_msg(struct ir_workers *ws, struct ir_work *w,
                                void *msg, int is_done);
+static bool workers_spawn_locked(struct ir_workers *ws);
 
 ir_err
 ir_workers_new(struct event_base *base, unsigned nthreads,
                struct ir_workers **out)
 {
     struct ir_workers *ws;
-    unsigned i;
 
     /* libevent must be told about threads before events are activated
      * from other threads; calling it twice is harmless. */
@@ -66,20 +71,30 @@ ir_workers_new(struct event_base *base, unsigned nthreads,
         return IR_ENOMEM;
     pthread_mutex_init(&ws->mu, NULL);
     pthread_cond_init(&ws->cv, NULL);
+    ws->max_threads = nthreads;
     ws->done_ev = event_new(base, -1, 0, workers_drain_cb, ws);
     ws->threads = ir_calloc(nthreads ? nthreads : 1, sizeof *ws->threads);
-    if (ws->done_ev == NULL || ws->threads == NULL)
-        goto fail;
-    for (i = 0; i < nthreads; i++) {
-        if (pthread_create(&ws->threads[i], NULL, workers_thread, ws) != 0)
-            goto fail;
-        ws->nthreads++;
+    if (ws->done_ev == NULL || ws->threads == NULL) {
+        ir_workers_free(ws);
+        return IR_ENOMEM;
     }
     *out = ws;
     return IR_OK;
-fail:
-    ir_workers_free(ws);
-    return IR_ENOMEM;
+}
+
+/* One more thread when every started one is busy (or about to be, with
+ * the jobs already queued) and the pool is not full; false only when
+ * one was needed and could not be started. */
+static bool
+workers_spawn_locked(struct ir_workers *ws)
+{
+    if (ws->queued < ws->idle || ws->nthreads >= ws->max_threads)
+        return true;
+    if (pthread_create(&ws->threads[ws->nthreads], NULL, workers_thread,
+                       ws) != 0)
+        return false;
+    ws->nthreads++;
+    return true;
 }
 
 void
@@ -95,6 +110,7 @@ ir_workers_free(struct ir_workers *ws)
     ws->stopping = 1;
     pthread_cond_broadcast(&ws->cv);
     pthread_mutex_unlock(&ws->mu);
+    /* No thread starts any more: submit runs on the loop, as does this. */
     for (i = 0; i < ws->nthreads; i++)
         pthread_join(ws->threads[i], NULL);
     for (w = ws->head; w != NULL; w = wn) {
@@ -129,11 +145,19 @@ ir_workers_submit(struct ir_workers *ws, ir_work_fn *fn,
     w->arg = arg;
     w->ws = ws;
     pthread_mutex_lock(&ws->mu);
+    /* A thread that cannot start is fatal only when there is none to
+     * run the job later; otherwise it waits for a busy one. */
+    if (!workers_spawn_locked(ws) && ws->nthreads == 0) {
+        pthread_mutex_unlock(&ws->mu);
+        ir_free(w);
+        return IR_ENOMEM;
+    }
     if (ws->tail != NULL)
         ws->tail->next = w;
     else
         ws->head = w;
     ws->tail = w;
+    ws->queued++;
     ws->pending++;
     pthread_cond_signal(&ws->cv);
     pthread_mutex_unlock(&ws->mu);
@@ -198,8 +222,10 @@ workers_thread(void *arg)
 
     for (;;) {
         pthread_mutex_lock(&ws->mu);
+        ws->idle++;
         while (ws->head == NULL && !ws->stopping)
             pthread_cond_wait(&ws->cv, &ws->mu);
+        ws->idle--;
         if (ws->stopping) {
             pthread_mutex_unlock(&ws->mu);
             return NULL;
@@ -208,6 +234,7 @@ workers_thread(void *arg)
         ws->head = w->next;
         if (ws->head == NULL)
             ws->tail = NULL;
+        ws->queued--;
         pthread_mutex_unlock(&ws->mu);
 
         w->fn(w, w->arg);

@@ -21,6 +21,8 @@ typedef void ir_work_done_cb(void *arg);
 /* Runs on the loop thread for each ir_workers_post() from a worker. */
 typedef void ir_work_post_cb(void *msg, void *arg);
 
+/* A pool of up to nthreads threads. None runs yet: each starts when a
+ * submitted job finds every started thread busy. */
 ir_err ir_workers_new(struct event_base *base, unsigned nthreads,
                       struct ir_workers **out) IR_MUST_CHECK;
 /* Waits for running jobs, runs no more callbacks, joins the threads. */
