@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "core/limits.h"
+#include "image/header.h"
 #include "image/vipsmod_load.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -369,6 +370,7 @@ ir_image_probe(const void *bytes, size_t len, int *w, int *h,
 {
     const struct ir_image_vipsmod_ops *ops;
     enum ir_image_kind kind = image_sniff_kind(bytes, len);
+    enum ir_format hfmt;
     ir_err e;
 
     if (fmt != NULL)
@@ -379,6 +381,12 @@ ir_image_probe(const void *bytes, size_t len, int *w, int *h,
         ir_diag_set(d, "unrecognised image format");
         return IR_EUNSUPPORTED;
     }
+    /* The header read is exact for PNG, JPEG and WebP and costs no
+     * libvips load: pricing probes reference images on the event loop,
+     * which must never wait for the module. libvips only gets what the
+     * header reader cannot place. */
+    if (ir_image_header(bytes, len, &hfmt, w, h, NULL, NULL) == IR_OK)
+        return IR_OK;
     if ((e = image_vips(&ops, d)) != IR_OK)
         return e;
     return ops->probe(bytes, len, kind, w, h, d);
