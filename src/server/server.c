@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -29,6 +30,9 @@
 #include "util/workers.h"
 
 #define SERVER_DRAIN_S 30
+/* Descriptors kept back from the in-flight cap: the listener, store
+ * files, event and worker plumbing, and clients being told 503. */
+#define SERVER_FD_RESERVE 128
 
 void
 ir_config_default(struct ir_config *c)
@@ -109,6 +113,23 @@ server_claim(struct ir_server *s, struct ir_diag *d)
     return err;
 }
 
+/* Each held generation keeps two sockets open: the client's and the
+ * provider's. Past (limit - reserve) / 2 the next upstream socket() would
+ * fail with EMFILE, so refuse politely before that. */
+static size_t
+server_default_inflight(void)
+{
+    struct rlimit rl;
+    rlim_t lim;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+        return 100000;
+    lim = rl.rlim_cur;
+    if (lim <= 2 * SERVER_FD_RESERVE)
+        return lim > 16 ? (size_t)(lim - 16) / 2 : 1;
+    return (size_t)(lim - SERVER_FD_RESERVE) / 2;
+}
+
 ir_err
 ir_server_new(const struct ir_config *cfg, struct ir_server **out,
               struct ir_diag *d)
@@ -121,6 +142,8 @@ ir_server_new(const struct ir_config *cfg, struct ir_server **out,
     if (s == NULL)
         return IR_ENOMEM;
     s->cfg = *cfg;
+    if (s->cfg.max_inflight == 0)
+        s->cfg.max_inflight = server_default_inflight();
     ir_log_set_level((enum ir_log_level)cfg->log_level);
     /* Before the base exists: store and worker threads activate events
      * on it, and only a base made after this has the lock and the wakeup
