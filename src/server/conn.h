@@ -70,7 +70,7 @@ struct ir_http_server {
     bool freeing;
     /* Out of descriptors on accept: the listener is off until the timer
      * fires or a connection closes. Logged at most every
-     * IR_ACCEPT_LOG_MS, with the pauses since. */
+     * SERVER_ACCEPT_LOG_MS (http_server.c), with the pauses since. */
     struct event *accept_timer;
     bool accept_paused;
     unsigned long accept_pauses;  /* since the last log line */
