@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include <curl/curl.h>
 
@@ -52,6 +53,11 @@ serve_usage(FILE *f)
           "  --connect-timeout SECONDS     provider connect (10)\n"
           "  --workers N           threads for rendering and codecs (2)\n"
           "  --store-threads N     store connections (4; SQLite uses 1)\n"
+          "  --max-inflight N      generations served at once; above it\n"
+          "                        503 with Retry-After (default: half\n"
+          "                        the descriptors left after start,\n"
+          "                        less 64: each needs a client and a\n"
+          "                        provider socket)\n"
           "  --allow-private-refs  fetch reference image URLs from private\n"
           "                        and loopback addresses too\n"
           "  --no-bootstrap        do not create keys in an empty store\n"
@@ -157,12 +163,37 @@ serve_bootstrap(const struct ir_config *cfg)
     return rc;
 }
 
+/* Each held generation costs two descriptors (client and provider
+ * socket), and the inherited soft limit is often 1024: take everything
+ * the hard limit allows, as servers meant for many connections do. */
+static void
+serve_raise_nofile(void)
+{
+    struct rlimit rl;
+    rlim_t was;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    was = rl.rlim_cur;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+            ir_log_warn("cannot raise the descriptor limit from %llu to "
+                        "%llu: %s", (unsigned long long)was,
+                        (unsigned long long)rl.rlim_max, strerror(errno));
+            return;
+        }
+    }
+    ir_log_info("descriptor limit %llu (was %llu)",
+                (unsigned long long)rl.rlim_cur, (unsigned long long)was);
+}
+
 static int
 serve_main(int argc, char **argv)
 {
     enum { O_LISTEN = 1, O_DB, O_CATALOG, O_MAXBODY, O_DEADLINE, O_FBT,
            O_CT, O_WORKERS, O_STORE, O_PRIV, O_NOBOOT, O_LOG, O_HELP,
-           O_INSTANCE };
+           O_INSTANCE, O_MAXINFLIGHT };
     static const struct option opts[] = {
         {"listen", required_argument, NULL, O_LISTEN},
         {"db", required_argument, NULL, O_DB},
@@ -178,6 +209,7 @@ serve_main(int argc, char **argv)
         {"log-level", required_argument, NULL, O_LOG},
         {"help", no_argument, NULL, O_HELP},
         {"instance-id", required_argument, NULL, O_INSTANCE},
+        {"max-inflight", required_argument, NULL, O_MAXINFLIGHT},
         {NULL, 0, NULL, 0},
     };
     struct ir_config cfg;
@@ -254,12 +286,19 @@ serve_main(int argc, char **argv)
                 goto bad;
             memcpy(cfg.instance_id, optarg, strlen(optarg) + 1);
             break;
+        case O_MAXINFLIGHT:
+            if (main_parse_int(optarg, 1, 10000000, &v) != 0)
+                goto bad;
+            cfg.max_inflight = (size_t)v;
+            break;
         default:
             goto usage;
         }
     }
     if (optind != argc)
         goto usage;
+    ir_log_set_level((enum ir_log_level)cfg.log_level);
+    serve_raise_nofile();
     if (cfg.bootstrap_keys && serve_bootstrap(&cfg) != 0)
         return 1;
     if (ir_server_new(&cfg, &srv, &d) != IR_OK) {
@@ -267,8 +306,9 @@ serve_main(int argc, char **argv)
                                                       : "startup failed");
         return 1;
     }
-    ir_log_info("serving on http://%s:%d (store %s)", cfg.listen_host,
-                ir_http_server_port(srv->http), cfg.db);
+    ir_log_info("serving on http://%s:%d (store %s, at most %zu "
+                "generations at once)", cfg.listen_host,
+                ir_http_server_port(srv->http), cfg.db, srv->cfg.max_inflight);
     ir_server_run(srv);
     ir_server_free(srv);
     ir_log_info("stopped");

@@ -31,6 +31,19 @@
 #include "util/rand.h"
 #include "util/time.h"
 
+/* What only the end of a generation needs, allocated then rather than
+ * held through the provider's wait: at thousands of generations in
+ * flight these bytes add up (the record alone is 5.8 KB). */
+/* Retry-After when refused at the in-flight cap: held generations end
+ * within seconds to minutes; a short wait spreads the retries. */
+#define IMG_OVERLOAD_RETRY_S 2
+
+struct img_end {
+    struct ir_job_outcome out;    /* moved from the job */
+    struct ir_generation rec;
+    struct ir_error final_err;    /* sent once the hold is released */
+};
+
 struct img_gen {
     struct ir_server *srv;
     struct ir_exchange *x;
@@ -47,9 +60,8 @@ struct img_gen {
     int64_t start_ms;
     bool sse_started;
     bool client_gone;
-    struct ir_job_outcome out;    /* moved from the job */
+    struct img_end *end;          /* NULL until the job ends or fails */
     struct ir_api_usage usage;
-    struct ir_generation rec;
     ir_err store_err;
     /* money */
     char rsv_id[IR_STORE_RESERVATION_ID_LEN + 1];
@@ -58,7 +70,6 @@ struct img_gen {
     const char *deny_reason;  /* static, from the store */
     bool rate_limited;
     int retry_after_s;
-    struct ir_error final_err; /* sent once the hold is released */
 };
 
 static void img_job_partial(void *arg, const struct ir_endpoint *ep,
@@ -77,11 +88,23 @@ static const struct ir_job_sink img_sink = {
 static void
 img_free(struct img_gen *g)
 {
+    g->srv->generations--;
     ir_request_cleanup(&g->req);
-    ir_gen_result_cleanup(&g->out.res);
-    ir_error_cleanup(&g->out.err);
-    ir_error_cleanup(&g->final_err);
+    if (g->end != NULL) {
+        ir_gen_result_cleanup(&g->end->out.res);
+        ir_error_cleanup(&g->end->out.err);
+        ir_error_cleanup(&g->end->final_err);
+        ir_free(g->end);
+    }
     ir_free(g);
+}
+
+static struct img_end *
+img_end(struct img_gen *g)
+{
+    if (g->end == NULL)
+        g->end = ir_calloc(1, sizeof *g->end);
+    return g->end;
 }
 
 /* Sends an error (JSON, or an SSE error event once the stream has
@@ -114,8 +137,8 @@ img_release(struct ir_store_conn *c, void *arg)
 {
     struct img_gen *g = arg;
 
-    g->store_err = ir_store_release(c, g->rsv_id, g->rec.id[0] ? &g->rec
-                                                               : NULL,
+    g->store_err = ir_store_release(c, g->rsv_id,
+                                    g->end->rec.id[0] ? &g->end->rec : NULL,
                                     NULL);
 }
 
@@ -129,7 +152,7 @@ img_release_done(void *arg)
                     "sweep will return it", g->gen_id, g->rsv_id,
                     ir_strerror(g->store_err));
     g->reserved = false;
-    img_send_error(g, &g->final_err);
+    img_send_error(g, &g->end->final_err);
 }
 
 static void img_fill_record(struct img_gen *g, const char *status,
@@ -138,16 +161,19 @@ static void img_fill_record(struct img_gen *g, const char *status,
 static void
 img_fail(struct img_gen *g, const struct ir_error *e)
 {
-    if (!g->reserved) {
-        img_send_error(g, e);
+    struct ir_error *fe;
+
+    if (!g->reserved || img_end(g) == NULL) {
+        img_send_error(g, e); /* out of memory: the hold is swept */
         return;
     }
-    ir_error_cleanup(&g->final_err);
-    g->final_err.status = e->status;
-    memcpy(g->final_err.message, e->message, sizeof e->message);
-    g->final_err.retry_after_s = e->retry_after_s;
+    fe = &g->end->final_err;
+    ir_error_cleanup(fe);
+    fe->status = e->status;
+    memcpy(fe->message, e->message, sizeof e->message);
+    fe->retry_after_s = e->retry_after_s;
     if (e->metadata != NULL)
-        g->final_err.metadata = json_deep_copy(e->metadata);
+        fe->metadata = json_deep_copy(e->metadata);
     if (g->gen_id[0] != '\0')
         img_fill_record(g, g->x == NULL ? "cancelled" : "error",
                         e->status, e->message);
@@ -225,12 +251,21 @@ img_job_partial(void *arg, const struct ir_endpoint *ep, int index,
                 char *owned_b64, size_t len)
 {
     struct img_gen *g = arg;
+    struct ir_geom_target none = {0};
+    const struct ir_geom_target *geom = &none;
     struct ir_buf b;
+    size_t i;
 
+    /* The geometry the streaming endpoint was asked for. */
+    for (i = 0; i < g->plan.n; i++)
+        if (g->plan.e[i].ep == ep) {
+            geom = &g->plan.e[i].geom;
+            break;
+        }
     ir_buf_init(&b, IR_MAX_RESPONSE);
     if (img_begin_sse(g, ep) == IR_OK &&
         ir_api_render_partial(g->flavor, &g->req, g->created, index,
-                              owned_b64, len, &g->out.geom, &b) == IR_OK) {
+                              owned_b64, len, geom, &b) == IR_OK) {
         char *bytes = ir_buf_take(&b, &len);
 
         ir_exchange_stream_write_owned(g->x, bytes, len);
@@ -245,7 +280,7 @@ static void
 img_fill_record(struct img_gen *g, const char *status, int http_status,
                 const char *message)
 {
-    struct ir_generation *r = &g->rec;
+    struct ir_generation *r = &g->end->rec; /* the caller made end */
     const struct ir_attribution *a = &g->req.attribution;
     bool ok = http_status == 200;
 
@@ -253,11 +288,11 @@ img_fill_record(struct img_gen *g, const char *status, int http_status,
     (void)snprintf(r->id, sizeof r->id, "%s", g->gen_id);
     memcpy(r->key_hash, g->key.hash, sizeof r->key_hash);
     (void)snprintf(r->model, sizeof r->model, "%s", g->model->id);
-    if (g->out.ep != NULL) {
+    if (g->end->out.ep != NULL) {
         (void)snprintf(r->provider_name, sizeof r->provider_name, "%s",
-                       g->out.ep->provider_name);
+                       g->end->out.ep->provider_name);
         (void)snprintf(r->provider_slug, sizeof r->provider_slug, "%s",
-                       g->out.ep->provider_slug);
+                       g->end->out.ep->provider_slug);
     }
     (void)snprintf(r->status, sizeof r->status, "%s", status);
     (void)snprintf(r->error_message, sizeof r->error_message, "%s",
@@ -267,7 +302,7 @@ img_fill_record(struct img_gen *g, const char *status, int http_status,
     r->http_status = http_status;
     r->created_at = g->created;
     r->latency_ms = ir_time_mono_ms() - g->start_ms;
-    r->generation_ms = g->out.provider_ms;
+    r->generation_ms = g->end->out.provider_ms;
     r->cancelled = strcmp(status, "cancelled") == 0;
     /* Failures cost nothing; an unknown price is unknown, not zero. */
     r->cost_nanos = !ok ? 0
@@ -276,8 +311,8 @@ img_fill_record(struct img_gen *g, const char *status, int http_status,
     r->prompt_tokens = g->usage.tokens.prompt_tokens;
     r->completion_tokens = g->usage.tokens.completion_tokens;
     r->image_tokens = g->usage.tokens.image_tokens;
-    r->num_images = (int)g->out.res.nimages;
-    r->attempts = g->out.attempts;
+    r->num_images = (int)g->end->out.res.nimages;
+    r->attempts = g->end->out.attempts;
     r->streamed = g->sse_started;
     (void)snprintf(r->referer, sizeof r->referer, "%s",
                    a->referer ? a->referer : "");
@@ -295,6 +330,7 @@ img_fill_record(struct img_gen *g, const char *status, int http_status,
 static void
 img_respond(struct img_gen *g)
 {
+    const struct ir_gen_result *res = &g->end->out.res;
     struct ir_buf b;
     size_t i, len;
     char *bytes;
@@ -307,14 +343,14 @@ img_respond(struct img_gen *g)
      * client parses any such answer as SSE). The stream starts only now,
      * so failures before this point keep their HTTP status. */
     if (g->sse_started ||
-        (g->req.stream && (g->out.ep->supports_streaming ||
+        (g->req.stream && (g->end->out.ep->supports_streaming ||
                            g->flavor == IR_API_OPENAI))) {
         if (!g->sse_started)
-            err = img_begin_sse(g, g->out.ep);
-        for (i = 0; err == IR_OK && i < g->out.res.nimages; i++)
+            err = img_begin_sse(g, g->end->out.ep);
+        for (i = 0; err == IR_OK && i < res->nimages; i++)
             err = ir_api_render_completed(g->flavor, &g->req, g->created,
-                                          &g->out.res.images[i], &g->usage,
-                                          i + 1 == g->out.res.nimages, &b);
+                                          &res->images[i], &g->usage,
+                                          i + 1 == res->nimages, &b);
         if (err == IR_OK && g->flavor == IR_API_OPENROUTER)
             err = ir_buf_adds(&b, "data: [DONE]\n\n");
         if (err != IR_OK) {
@@ -334,12 +370,12 @@ img_respond(struct img_gen *g)
         img_free(g);
         return;
     }
-    err = ir_api_render_json(g->flavor, &g->req, g->created, &g->out.res,
-                             &g->usage, &b);
+    err = ir_api_render_json(g->flavor, &g->req, g->created, res, &g->usage,
+                             &b);
     if (err == IR_OK &&
         (ir_exchange_header_add(g->x, "X-Generation-Id", g->gen_id) ||
          ir_exchange_header_add(g->x, "X-Provider-Name",
-                                g->out.ep->provider_name)))
+                                g->end->out.ep->provider_name)))
         err = IR_ENOMEM;
     if (err != IR_OK) {
         struct ir_error e;
@@ -366,7 +402,7 @@ img_settle(struct ir_store_conn *c, void *arg)
     struct img_gen *g = arg;
     int64_t actual = g->usage.cost.known ? g->usage.cost.total_nanos : 0;
 
-    g->store_err = ir_store_settle(c, g->rsv_id, actual, &g->rec, NULL);
+    g->store_err = ir_store_settle(c, g->rsv_id, actual, &g->end->rec, NULL);
 }
 
 static void
@@ -400,16 +436,16 @@ static void
 img_price(struct img_gen *g)
 {
     struct ir_price_input in;
-    const struct ir_endpoint *ep = g->out.ep;
+    const struct ir_endpoint *ep = g->end->out.ep;
     size_t i;
 
     memset(&in, 0, sizeof in);
-    in.tier = g->out.geom.tier;
+    in.tier = g->end->out.geom.tier;
     in.quality = g->req.quality;
-    in.nimages = g->out.res.nimages;
-    for (i = 0; i < g->out.res.nimages && i < IR_MAX_N; i++) {
-        in.sizes[i].w = g->out.res.images[i].w;
-        in.sizes[i].h = g->out.res.images[i].h;
+    in.nimages = g->end->out.res.nimages;
+    for (i = 0; i < g->end->out.res.nimages && i < IR_MAX_N; i++) {
+        in.sizes[i].w = g->end->out.res.images[i].w;
+        in.sizes[i].h = g->end->out.res.images[i].h;
     }
     in.nrefs = g->req.nrefs;
     for (i = 0; i < g->req.nrefs && i < IR_MAX_REFS; i++) {
@@ -425,9 +461,9 @@ img_price(struct img_gen *g)
             in.ref_sizes[i].h = h;
         }
     }
-    in.usage = g->out.res.usage;
-    g->usage.tokens = g->out.res.usage;
-    g->usage.nimages = g->out.res.nimages;
+    in.usage = g->end->out.res.usage;
+    g->usage.tokens = g->end->out.res.usage;
+    g->usage.nimages = g->end->out.res.nimages;
     if (ir_core_pricing_cost(ep->pricing, ep->config, &in, &g->usage.cost) !=
         IR_OK)
         g->usage.cost.known = false;
@@ -442,17 +478,23 @@ img_job_done(void *arg, struct ir_job_outcome *o)
     ir_error_init(&e);
     g->job = NULL;
     ir_routing_metrics_inflight(g->srv->metrics, -1);
-    g->out.ep = o->ep;
-    g->out.geom = o->geom;
-    g->out.attempts = o->attempts;
-    g->out.provider_ms = o->provider_ms;
+    if (img_end(g) == NULL) {
+        ir_error_set(&e, 500, "out of memory");
+        img_fail(g, &e);
+        ir_error_cleanup(&e);
+        return;
+    }
+    g->end->out.ep = o->ep;
+    g->end->out.geom = o->geom;
+    g->end->out.attempts = o->attempts;
+    g->end->out.provider_ms = o->provider_ms;
     if (o->err.status != 0) {
         ir_error_move(&e, &o->err);
         img_fail(g, &e);
         ir_error_cleanup(&e);
         return;
     }
-    g->out.res = o->res;
+    g->end->out.res = o->res;
     memset(&o->res, 0, sizeof o->res);
     img_price(g);
     img_fill_record(g, "success", 200, NULL);
@@ -683,16 +725,42 @@ fail:
     ir_error_cleanup(&e);
 }
 
+/* At the in-flight cap: refuse before authentication, reservation or any
+ * upstream socket, so nothing is charged and the client may retry. */
+static void
+img_overloaded(struct ir_server *srv, struct ir_exchange *x)
+{
+    struct ir_error e;
+
+    ir_error_init(&e);
+    ir_error_set(&e, 503,
+                 "Router at capacity: %zu generations in flight (the most "
+                 "it serves at once); retry shortly",
+                 srv->generations);
+    ir_error_meta_str(&e, "error_type", "router_overloaded");
+    ir_error_meta_str(&e, "reason", "max_inflight");
+    e.retry_after_s = IMG_OVERLOAD_RETRY_S;
+    ir_routing_metrics_request(srv->metrics, 503, 0);
+    ir_exchange_reply_error(x, &e);
+    ir_error_cleanup(&e);
+}
+
 void
 ir_api_images_handle(struct ir_server *srv, struct ir_exchange *x,
                      enum ir_api_flavor flavor, ir_api_images_parse_fn *parse)
 {
-    struct img_gen *g = ir_calloc(1, sizeof *g);
+    struct img_gen *g;
 
+    if (srv->generations >= srv->cfg.max_inflight) {
+        img_overloaded(srv, x);
+        return;
+    }
+    g = ir_calloc(1, sizeof *g);
     if (g == NULL) {
         ir_api_reply_status(x, 500, "server", "out of memory");
         return;
     }
+    srv->generations++;
     g->srv = srv;
     g->x = x;
     g->flavor = flavor;

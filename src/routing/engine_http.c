@@ -28,6 +28,7 @@
 #define HTTP_MAX_POLLS 600
 #define HTTP_POLL_MIN_MS 250
 #define HTTP_POLL_MAX_MS 5000
+#define HTTP_OVERLOAD_RETRY_S 2
 
 static void http_send(struct ir_job *j, struct ir_http_req *owned,
                       bool stream);
@@ -114,9 +115,9 @@ http_stream_data(struct ir_upstream_req *r, const char *p, size_t n,
     j->bytes_in += (int64_t)n;
     if (!ir_upstream_ok_status(r)) {
         /* An error answer: keep it whole for the adapter's parse. */
-        return ir_buf_add(&j->errbody, p, n) == IR_OK;
+        return ir_buf_add(&j->stream->errbody, p, n) == IR_OK;
     }
-    return ir_sse_feed(&j->sse, p, n) == IR_OK;
+    return ir_sse_feed(&j->stream->sse, p, n) == IR_OK;
 }
 
 /* ---- worker: parse + normalize ----------------------------------- */
@@ -228,6 +229,22 @@ ir_job_finish_on_worker(struct ir_job *j)
 
 /* ---- transport failures ------------------------------------------- */
 
+/* The router itself ran out of descriptors or memory. Not the provider's
+ * fault: no health penalty (ir_job_attempt_end skips it) and no fallback,
+ * as every provider needs the same socket; the client may retry. */
+static void
+http_overloaded(struct ir_job *j, const char *why)
+{
+    ir_error_cleanup(&j->aerr);
+    ir_error_set(&j->aerr, 503, "Router overloaded: %s; retry shortly",
+                 why);
+    ir_error_meta_str(&j->aerr, "error_type", "router_overloaded");
+    ir_error_meta_str(&j->aerr, "reason", "local_resources");
+    j->aerr.retry_after_s = HTTP_OVERLOAD_RETRY_S;
+    j->aerr.retryable = false;
+    j->local_failure = true;
+}
+
 static void
 http_retry_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -246,6 +263,9 @@ http_transport_failure(struct ir_job *j, struct ir_upstream_req *r)
     const char *msg = ir_upstream_errmsg(r);
 
     switch (f) {
+    case IR_UPSTREAM_LOCAL:
+        http_overloaded(j, msg);
+        return false;
     case IR_UPSTREAM_CONNECT:
         /* Nothing was sent: one jittered retry on the same endpoint. */
         if (j->conn_retries == 0 && !j->partial_sent &&
@@ -300,7 +320,7 @@ http_done(struct ir_upstream_req *r, void *arg)
 
     j->phase = JOB_IDLE;
     if (j->call.stream && j->sse_ready && f != IR_UPSTREAM_ABORTED &&
-        ir_upstream_ok_status(r) && ir_sse_finish(&j->sse) != IR_OK &&
+        ir_upstream_ok_status(r) && ir_sse_finish(&j->stream->sse) != IR_OK &&
         j->aerr.status == 0)
         ir_error_set(&j->aerr, 502, "%s: malformed end of stream",
                      http_provider(j));
@@ -336,7 +356,7 @@ http_done(struct ir_upstream_req *r, void *arg)
         j->parse_needed = false;
     } else {
         if (j->call.stream)
-            ir_upstream_set_body(r, &j->errbody);
+            ir_upstream_set_body(r, &j->stream->errbody);
         j->parse_needed = true;
     }
     ir_job_finish_on_worker(j);
@@ -357,7 +377,7 @@ http_send(struct ir_job *j, struct ir_http_req *owned, bool stream)
                          stream ? http_stream_data : NULL, http_done, j,
                          &j->ureq) != IR_OK) {
         j->phase = JOB_IDLE;
-        ir_error_set(&j->aerr, 500, "out of memory");
+        http_overloaded(j, "out of memory");
         ir_job_attempt_end(j);
     }
 }
@@ -438,7 +458,7 @@ http_need_token(struct ir_job *j)
     if (ir_upstream_send(j->srv->upstream, &hr, &o, NULL, http_auth_done, j,
                          &j->ureq) != IR_OK) {
         j->phase = JOB_IDLE;
-        ir_error_set(&j->aerr, 500, "out of memory");
+        http_overloaded(j, "out of memory");
         ir_job_attempt_end(j);
     }
     return true;
@@ -462,11 +482,18 @@ ir_job_engine_http(struct ir_job *j)
         return;
     }
     if (j->call.stream) {
+        if (ir_job_stream_get(j) == NULL) {
+            ir_http_req_cleanup(&hr);
+            http_overloaded(j, "out of memory");
+            ir_job_attempt_end(j);
+            return;
+        }
         if (j->sse_ready)
-            ir_sse_cleanup(&j->sse);
-        ir_sse_init(&j->sse, IR_MAX_UPSTREAM_BODY, http_sse_event, j);
+            ir_sse_cleanup(&j->stream->sse);
+        ir_sse_init(&j->stream->sse, IR_MAX_UPSTREAM_BODY, http_sse_event,
+                    j);
         j->sse_ready = true;
-        ir_buf_reset(&j->errbody);
+        ir_buf_reset(&j->stream->errbody);
     }
     http_send(j, &hr, j->call.stream);
 }
@@ -560,7 +587,7 @@ http_download_done(struct ir_upstream_req *r, void *arg)
                          http_provider(j), resp->status);
         else
             (void)http_transport_failure(j, r);
-        j->aerr.retryable = true;
+        j->aerr.retryable = !j->local_failure;
         ir_upstream_req_free(r);
         j->ureq = NULL;
         ir_job_attempt_end(j);
@@ -607,7 +634,7 @@ http_download_next(struct ir_job *j)
     if (ir_upstream_send(j->srv->upstream, &hr, &o, NULL, http_download_done,
                          j, &j->ureq) != IR_OK) {
         j->phase = JOB_IDLE;
-        ir_error_set(&j->aerr, 500, "out of memory");
+        http_overloaded(j, "out of memory");
         ir_job_attempt_end(j);
     }
 }

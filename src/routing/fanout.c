@@ -57,7 +57,7 @@ fanout_finish(struct ir_job *j)
     if (j->res.nimages > 0) {
         ir_error_cleanup(&j->aerr);
     } else {
-        ir_error_move(&j->aerr, &j->child_err);
+        ir_error_move(&j->aerr, &j->fan->child_err);
         if (j->aerr.status == 0)
             ir_error_set(&j->aerr, 502, "no image was made");
     }
@@ -76,7 +76,7 @@ fanout_done(void *arg, struct ir_job_outcome *o)
     j->children_alive--;
     j->children_running--;
     if (o->err.status != 0) {
-        ir_error_move(&j->child_err, &o->err);
+        ir_error_move(&j->fan->child_err, &o->err);
     } else {
         for (i = 0; i < o->res.nimages && j->res.nimages < IR_MAX_N; i++) {
             j->res.images[j->res.nimages++] = o->res.images[i];
@@ -106,31 +106,38 @@ fanout_released(void *arg)
 void
 ir_job_fanout(struct ir_job *j, int n_max)
 {
-    struct ir_plan one;
+    struct ir_job_fan *f = j->fan;
     int left = j->req->n, offset = 0, chunk;
 
-    memset(&one, 0, sizeof one);
-    one.e[0] = *j->cur;
-    one.n = 1;
+    /* Made on the first split; a later split (a fallback endpoint) comes
+     * only after every child of the previous one has reported. */
+    if (f == NULL && (f = j->fan = ir_calloc(1, sizeof *f)) == NULL) {
+        ir_error_set(&j->aerr, 500, "out of memory");
+        ir_job_attempt_end(j);
+        return;
+    }
+    memset(&f->one, 0, sizeof f->one);
+    f->one.e[0] = *j->cur;
+    f->one.n = 1;
     j->phase = JOB_FANOUT;
-    j->nchildren = 0;
-    ir_error_cleanup(&j->child_err);
-    while (left > 0 && j->nchildren < IR_MAX_N) {
-        struct ir_job_slot *slot = &j->children[j->nchildren];
+    f->nchildren = 0;
+    ir_error_cleanup(&f->child_err);
+    while (left > 0 && f->nchildren < IR_MAX_N) {
+        struct ir_job_slot *slot = &f->children[f->nchildren];
 
         chunk = left < n_max ? left : n_max;
         slot->parent = j;
-        if (ir_job_start(j->srv, j->gen_id, j->req, &one, j->deadline_ms,
+        if (ir_job_start(j->srv, j->gen_id, j->req, &f->one, j->deadline_ms,
                          &fanout_sink, slot, chunk, offset, &slot->child) !=
             IR_OK)
             break;
-        j->nchildren++;
+        f->nchildren++;
         j->children_running++;
         j->children_alive++;
         left -= chunk;
         offset += chunk;
     }
-    if (j->nchildren == 0) {
+    if (f->nchildren == 0) {
         j->phase = JOB_IDLE;
         ir_error_set(&j->aerr, 500, "out of memory");
         ir_job_attempt_end(j);
@@ -142,9 +149,19 @@ ir_job_fanout_cancel(struct ir_job *j)
 {
     size_t i;
 
-    if (j->phase != JOB_FANOUT)
+    if (j->phase != JOB_FANOUT || j->fan == NULL)
         return;
-    for (i = 0; i < j->nchildren; i++)
-        if (j->children[i].child != NULL)
-            ir_routing_job_cancel(j->children[i].child);
+    for (i = 0; i < j->fan->nchildren; i++)
+        if (j->fan->children[i].child != NULL)
+            ir_routing_job_cancel(j->fan->children[i].child);
+}
+
+void
+ir_job_fanout_free(struct ir_job *j)
+{
+    if (j->fan == NULL)
+        return;
+    ir_error_cleanup(&j->fan->child_err);
+    ir_free(j->fan);
+    j->fan = NULL;
 }

@@ -15,7 +15,6 @@
 #include "catalog/capability.h"
 #include "catalog/catalog.h"
 #include "routing/health.h"
-#include "catalog/capability.h"
 #include "routing/metrics.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -40,10 +39,13 @@ job_free(struct ir_job *j)
     ir_gen_result_cleanup(&j->res);
     ir_error_cleanup(&j->aerr);
     ir_error_cleanup(&j->last_err);
-    ir_error_cleanup(&j->child_err);
-    if (j->sse_ready)
-        ir_sse_cleanup(&j->sse);
-    ir_buf_cleanup(&j->errbody);
+    ir_job_fanout_free(j);
+    if (j->stream != NULL) {
+        if (j->sse_ready)
+            ir_sse_cleanup(&j->stream->sse);
+        ir_buf_cleanup(&j->stream->errbody);
+        ir_free(j->stream);
+    }
     ir_free(j->completed_b64);
     ir_free(j->poll_url);
     ir_free(j);
@@ -59,6 +61,17 @@ ir_job_reap_if_cancelled(struct ir_job *j)
     if (j->phase != JOB_WORKER && j->children_alive == 0)
         job_free(j);
     return true;
+}
+
+struct ir_job_stream *
+ir_job_stream_get(struct ir_job *j)
+{
+    if (j->stream == NULL) {
+        j->stream = ir_calloc(1, sizeof *j->stream);
+        if (j->stream != NULL)
+            ir_buf_init(&j->stream->errbody, 1024 * 1024);
+    }
+    return j->stream;
 }
 
 bool
@@ -137,11 +150,15 @@ ir_job_attempt_end(struct ir_job *j)
     j->phase = JOB_IDLE;
     if (ir_job_reap_if_cancelled(j))
         return;
-    ir_routing_health_record(j->srv->health, j->cur->ep->provider_slug,
-                             j->cur->ep->model_id,
-                             ok || !j->aerr.retryable, ms, j->bytes_in, now);
-    ir_routing_metrics_attempt(j->srv->metrics, j->cur->ep->provider_slug,
-                               ok ? 200 : j->aerr.status, ms);
+    if (!j->local_failure) {
+        ir_routing_health_record(j->srv->health, j->cur->ep->provider_slug,
+                                 j->cur->ep->model_id,
+                                 ok || !j->aerr.retryable, ms, j->bytes_in,
+                                 now);
+        ir_routing_metrics_attempt(j->srv->metrics,
+                                   j->cur->ep->provider_slug,
+                                   ok ? 200 : j->aerr.status, ms);
+    }
     job_log_attempt(j, ok, ms);
     if (ok) {
         job_finish(j, true);
@@ -149,7 +166,7 @@ ir_job_attempt_end(struct ir_job *j)
     }
     ir_error_move(&j->last_err, &j->aerr);
     if (!j->last_err.retryable || j->partial_sent ||
-        j->next >= j->plan.n || now >= j->deadline_ms) {
+        j->next >= j->plan->n || now >= j->deadline_ms) {
         job_finish(j, false);
         return;
     }
@@ -186,11 +203,12 @@ job_next_attempt(struct ir_job *j)
 {
     const struct ir_endpoint *ep;
 
-    j->cur = &j->plan.e[j->next++];
+    j->cur = &j->plan->e[j->next++];
     ep = j->cur->ep;
     j->attempts++;
     j->attempt_start_ms = ir_time_mono_ms();
     j->conn_retries = 0;
+    j->local_failure = false;
     j->polls = 0;
     ir_free(j->poll_url);
     j->poll_url = NULL;
@@ -260,14 +278,14 @@ job_deadline_cb(evutil_socket_t fd, short what, void *arg)
     ir_error_meta_str(&j->last_err, "error_type", "timeout");
     if (j->phase == JOB_FANOUT) {
         /* Each child has the same deadline and ends itself with 524. */
-        j->next = j->plan.n;
+        j->next = j->plan->n;
         return;
     }
     if (j->phase == JOB_WORKER) {
         /* A local render stops at its next image; the result is dropped
          * either way. */
         atomic_store(&j->stop_local, true);
-        j->next = j->plan.n;
+        j->next = j->plan->n;
         j->partial_sent = true; /* no fallback after this */
         return;
     }
@@ -301,13 +319,12 @@ ir_job_start(struct ir_server *srv, const char *gen_id,
     j->srv = srv;
     (void)snprintf(j->gen_id, sizeof j->gen_id, "%s", gen_id);
     j->req = req;
-    j->plan = *plan;
+    j->plan = plan;
     j->deadline_ms = deadline_ms;
     j->sink = sink;
     j->arg = arg;
     j->n_override = n_override;
     j->image_offset = image_offset;
-    ir_buf_init(&j->errbody, 1024 * 1024);
     j->deadline_ev = evtimer_new(srv->base, job_deadline_cb, j);
     j->start_ev = evtimer_new(srv->base, job_start_cb, j);
     if (j->deadline_ev == NULL || j->start_ev == NULL || plan->n == 0) {

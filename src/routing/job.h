@@ -40,7 +40,8 @@ struct ir_job_sink {
     void (*released)(void *arg);
 };
 
-/* req and plan are borrowed until done runs (or cancel returns);
+/* req and plan are borrowed until done runs (or, after a cancel, until
+ * released runs);
  * gen_id names the generation in attempt logs. deadline_ms is on the
  * monotonic clock. */
 ir_err ir_routing_job_start(struct ir_server *srv, const char *gen_id,

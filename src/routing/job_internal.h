@@ -23,11 +23,31 @@ enum job_phase {
     JOB_FANOUT,    /* child jobs make the images in parallel */
 };
 
+/* A streamed call's state: only jobs that stream carry it. */
+struct ir_job_stream {
+    struct ir_sse sse;
+    struct ir_buf errbody;        /* a non-200 body in stream mode */
+};
+
+/* A split attempt's state: only jobs that fan out carry it. */
+struct ir_job_fan {
+    struct ir_plan one;           /* the children's one-entry plan */
+    struct ir_job_slot {
+        struct ir_job *parent;
+        struct ir_job *child;     /* NULL once it reported or let go */
+    } children[IR_MAX_N];
+    size_t nchildren;
+    struct ir_error child_err;    /* the last child failure */
+};
+
+/* Thousands of jobs wait on providers at once, so what a job holds for
+ * its whole life is kept small: the plan is the caller's, and the state
+ * of streaming and of split attempts is allocated only when used. */
 struct ir_job {
     struct ir_server *srv;
     char gen_id[64];
     const struct ir_request *req;
-    struct ir_plan plan;
+    const struct ir_plan *plan;   /* borrowed, like req */
     size_t next;                  /* next plan entry to try */
     int64_t deadline_ms;
     const struct ir_job_sink *sink;
@@ -52,6 +72,9 @@ struct ir_job {
     struct ir_upstream_req *ureq;
     struct ir_gen_result res;
     struct ir_error aerr;         /* the attempt's error */
+    bool local_failure;           /* aerr is the router's own shortage
+                                     (descriptors, memory), not the
+                                     provider's: health is not touched */
     struct ir_work *work;
     struct event *timer;          /* poll wait, retry backoff */
     int polls;
@@ -59,26 +82,20 @@ struct ir_job {
     size_t download_next;         /* next image URL to download */
     bool parse_needed;            /* the worker must parse ureq's body */
     /* streaming */
-    struct ir_sse sse;
-    bool sse_ready;
+    struct ir_job_stream *stream; /* owned; NULL until a call streams */
+    bool sse_ready;               /* stream->sse is initialised */
     bool stream_done;             /* a completed event arrived */
     char *completed_b64;          /* owned */
     struct ir_usage stream_usage;
-    struct ir_buf errbody;        /* a non-200 body in stream mode */
     int64_t bytes_in;
 
     /* n above the endpoint's per-call maximum: parallel child jobs */
     int n_override;               /* a child: images this call asks for */
     int image_offset;             /* a child: its first image's index */
-    struct ir_job_slot {
-        struct ir_job *parent;
-        struct ir_job *child;     /* NULL once it reported or let go */
-    } children[IR_MAX_N];
-    size_t nchildren;
+    struct ir_job_fan *fan;       /* owned; NULL until an attempt splits */
     bool in_cancel;               /* inside ir_routing_job_cancel */
     size_t children_running;      /* done not yet reported */
     size_t children_alive;        /* not yet freed */
-    struct ir_error child_err;    /* the last child failure */
 };
 
 /* job.c: starts a job; child jobs carry n_override and image_offset. */
@@ -88,11 +105,16 @@ ir_err ir_job_start(struct ir_server *srv, const char *gen_id,
                     void *arg, int n_override, int image_offset,
                     struct ir_job **out) IR_MUST_CHECK;
 
+/* job.c: the stream state, made on first use; NULL when out of memory. */
+struct ir_job_stream *ir_job_stream_get(struct ir_job *j);
+
 /* fanout.c: splits the current attempt into parallel child jobs of at
  * most n_max images each; the attempt ends when all have reported. */
 void ir_job_fanout(struct ir_job *j, int n_max);
 /* fanout.c: cancels the children of a split attempt. */
 void ir_job_fanout_cancel(struct ir_job *j);
+/* fanout.c: frees the split state (the children are gone). */
+void ir_job_fanout_free(struct ir_job *j);
 
 /* job.c: end of one attempt (success when aerr.status == 0). */
 void ir_job_attempt_end(struct ir_job *j);

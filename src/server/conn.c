@@ -122,6 +122,7 @@ ir_server_conn_free(struct ir_conn *c)
         }
     }
     ir_free(c);
+    ir_server_accept_resume(s);
 }
 
 struct bufferevent *

@@ -68,6 +68,13 @@ struct ir_http_server {
     struct ir_exchange *exchanges;  /* dispatched, not finished */
     size_t ninflight;
     bool freeing;
+    /* Out of descriptors on accept: the listener is off until the timer
+     * fires or a connection closes. Logged at most every
+     * SERVER_ACCEPT_LOG_MS (http_server.c), with the pauses since. */
+    struct event *accept_timer;
+    bool accept_paused;
+    unsigned long accept_pauses;  /* since the last log line */
+    int64_t accept_log_ms;        /* monotonic; 0 = never logged */
 };
 
 /* conn.c */
@@ -84,6 +91,8 @@ struct ir_exchange *ir_server_exchange_new(struct ir_http_server *s);
 void ir_server_exchange_free(struct ir_exchange *x);
 /* The client went away: detach and run the abort callback. */
 void ir_server_exchange_abort(struct ir_exchange *x);
+/* http_server.c: a descriptor was freed; accept again if paused. */
+void ir_server_accept_resume(struct ir_http_server *s);
 /* dispatch to the matching route (http_server.c) */
 void ir_server_dispatch(struct ir_http_server *s, struct ir_exchange *x);
 

@@ -16,12 +16,22 @@
 #include <event2/util.h>
 
 #include "server/conn.h"
+#include "util/log.h"
 #include "util/mem.h"
 #include "util/time.h"
 #include "util/url.h"
 
+/* How long the listener rests after accept() ran out of descriptors
+ * (unless a connection closes first). */
+#define SERVER_ACCEPT_PAUSE_US 200000
+/* A saturated server pauses many times; one warning per interval. */
+#define SERVER_ACCEPT_LOG_MS 10000
+
 static void server_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
                              struct sockaddr *sa, int salen, void *arg);
+static void server_accept_error_cb(struct evconnlistener *l, void *arg);
+static void server_accept_timer_cb(evutil_socket_t fd, short what,
+                                   void *arg);
 
 void
 ir_http_limits_default(struct ir_http_limits *l)
@@ -74,6 +84,13 @@ ir_http_server_new(struct event_base *base, const char *host, int port,
         ir_free(s);
         return IR_EIO;
     }
+    evconnlistener_set_error_cb(s->listener, server_accept_error_cb);
+    s->accept_timer = evtimer_new(base, server_accept_timer_cb, s);
+    if (s->accept_timer == NULL) {
+        evconnlistener_free(s->listener);
+        ir_free(s);
+        return IR_ENOMEM;
+    }
     sslen = sizeof ss;
     if (getsockname(evconnlistener_get_fd(s->listener),
                     (struct sockaddr *)&ss, &sslen) == 0)
@@ -90,6 +107,9 @@ ir_http_server_stop_accepting(struct ir_http_server *s)
         evconnlistener_free(s->listener);
         s->listener = NULL;
     }
+    if (s->accept_timer != NULL)
+        evtimer_del(s->accept_timer);
+    s->accept_paused = false;
 }
 
 void
@@ -110,6 +130,8 @@ ir_http_server_free(struct ir_http_server *s)
         s->exchanges = x->next;
         ir_server_exchange_free(x);
     }
+    if (s->accept_timer != NULL)
+        event_free(s->accept_timer);
     for (i = 0; i < s->nroutes; i++)
         ir_free(s->routes[i].path);
     ir_free(s->routes);
@@ -163,6 +185,57 @@ ir_http_server_fallback(struct ir_http_server *s, ir_route_cb *cb, void *arg)
 {
     s->fallback = cb;
     s->fallback_arg = arg;
+}
+
+/* accept() failed. Out of descriptors (or kernel memory) the pending
+ * connection stays queued and the listening socket stays readable, so a
+ * listener left on would spin: rest it, keep serving the connections
+ * already open, and try again after a pause or when one of them closes. */
+static void
+server_accept_error_cb(struct evconnlistener *l, void *arg)
+{
+    struct ir_http_server *s = arg;
+    int err = EVUTIL_SOCKET_ERROR();
+    struct timeval tv = {0, SERVER_ACCEPT_PAUSE_US};
+    int64_t now;
+
+    if (err != EMFILE && err != ENFILE && err != ENOBUFS && err != ENOMEM) {
+        /* ECONNABORTED and the like concern one connection only. */
+        ir_log_debug("accept: %s", strerror(err));
+        return;
+    }
+    evconnlistener_disable(l);
+    s->accept_paused = true;
+    s->accept_pauses++;
+    now = ir_time_mono_ms();
+    if (s->accept_log_ms == 0 || now - s->accept_log_ms >=
+                                     SERVER_ACCEPT_LOG_MS) {
+        ir_log_warn("accept: %s with %zu connections open; new "
+                    "connections wait until descriptors free up (%lu "
+                    "pause(s) since the last report)",
+                    strerror(err), s->nconns, s->accept_pauses);
+        s->accept_log_ms = now;
+        s->accept_pauses = 0;
+    }
+    evtimer_add(s->accept_timer, &tv);
+}
+
+void
+ir_server_accept_resume(struct ir_http_server *s)
+{
+    if (!s->accept_paused || s->freeing || s->listener == NULL)
+        return;
+    s->accept_paused = false;
+    evtimer_del(s->accept_timer);
+    evconnlistener_enable(s->listener);
+}
+
+static void
+server_accept_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    ir_server_accept_resume(arg);
 }
 
 static void

@@ -5,10 +5,13 @@
  */
 #include "server/server.h"
 
+#include <dirent.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -109,6 +112,45 @@ server_claim(struct ir_server *s, struct ir_diag *d)
     return err;
 }
 
+/* Descriptors kept back from the in-flight cap, beyond those open at
+ * start: clients being told 503, idle keep-alive connections, fan-out
+ * and reference downloads. */
+#define SERVER_FD_SPARE 64
+
+/* Descriptors open now (the listener, store, event and worker plumbing),
+ * or a guess without /proc. */
+static size_t
+server_open_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    struct dirent *e;
+    size_t n = 0;
+
+    if (d == NULL)
+        return 32;
+    while ((e = readdir(d)) != NULL)
+        if (e->d_name[0] != '.')
+            n++;
+    closedir(d);
+    return n > 0 ? n - 1 : 0; /* not the directory's own */
+}
+
+/* Each held generation keeps two sockets open: the client's and the
+ * provider's. Past that the next upstream socket() fails with EMFILE, so
+ * refuse politely before: (limit - open now - spare) / 2. */
+static size_t
+server_default_inflight(void)
+{
+    struct rlimit rl;
+    size_t lim, used = server_open_fds() + SERVER_FD_SPARE;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
+        rl.rlim_cur > (rlim_t)SIZE_MAX / 2)
+        return 100000;
+    lim = (size_t)rl.rlim_cur;
+    return lim > used + 2 ? (lim - used) / 2 : 1;
+}
+
 ir_err
 ir_server_new(const struct ir_config *cfg, struct ir_server **out,
               struct ir_diag *d)
@@ -157,6 +199,9 @@ ir_server_new(const struct ir_config *cfg, struct ir_server **out,
     if ((err = ir_http_server_new(s->base, cfg->listen_host, cfg->listen_port,
                                   &limits, &s->http, d)))
         goto fail;
+    /* With the store, workers and listener open: what is left. */
+    if (s->cfg.max_inflight == 0)
+        s->cfg.max_inflight = server_default_inflight();
     if ((err = ir_api_install(s))) {
         ir_diag_set(d, "installing routes: %s", ir_strerror(err));
         goto fail;

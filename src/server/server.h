@@ -35,6 +35,9 @@ struct ir_config {
     int first_byte_timeout_s;  /* provider's first response byte */
     unsigned worker_threads;   /* rendering, codecs */
     unsigned store_threads;
+    /* Generations served at once; more get 503 with Retry-After before
+     * anything is reserved. 0 = derived from RLIMIT_NOFILE at start. */
+    size_t max_inflight;
     bool allow_private_refs;   /* fetch reference URLs from private IPs */
     bool bootstrap_keys;       /* create keys on an empty store */
     /* Names this process's credit holds in the store; on start, holds
@@ -58,6 +61,7 @@ struct ir_server {
     struct ir_tokens *tokens;  /* OAuth tokens for credentials files */
     struct ir_metrics *metrics;
     struct ir_api *api;        /* cached renderings (model list) */
+    size_t generations;        /* image requests being served now */
     struct event *sigint_ev, *sigterm_ev;
     bool stopping;
 };

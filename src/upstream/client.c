@@ -10,6 +10,7 @@
 #include "upstream/client.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -55,6 +56,7 @@ struct ir_upstream_req {
     bool got_byte;
     bool first_byte_timed_out;
     bool finished;             /* done ran, or about to */
+    int local_errno;           /* socket() failed for want of resources */
     int64_t start_ms, end_ms;
     struct ir_upstream_req *prev, *next;
 };
@@ -368,18 +370,29 @@ upstream_addr_public(const struct sockaddr *sa)
     return false;
 }
 
+/* Errors that mean this process, not the provider, ran short. */
+static bool
+upstream_errno_local(long e)
+{
+    return e == EMFILE || e == ENFILE || e == ENOMEM || e == ENOBUFS;
+}
+
 static curl_socket_t
 upstream_opensocket_cb(void *arg, curlsocktype purpose,
                        struct curl_sockaddr *addr)
 {
     struct ir_upstream_req *r = arg;
+    curl_socket_t fd;
 
     (void)purpose;
     if (r->opts.public_only && !upstream_addr_public(&addr->addr)) {
         r->fail = IR_UPSTREAM_BLOCKED;
         return CURL_SOCKET_BAD;
     }
-    return socket(addr->family, addr->socktype, addr->protocol);
+    fd = socket(addr->family, addr->socktype, addr->protocol);
+    if (fd == CURL_SOCKET_BAD && upstream_errno_local(errno))
+        r->local_errno = errno;
+    return fd;
 }
 
 static void
@@ -510,8 +523,21 @@ fail:
 static enum ir_upstream_fail
 upstream_classify(struct ir_upstream_req *r, CURLcode rc)
 {
+    long os_errno = 0;
+
     if (r->fail != IR_UPSTREAM_OK)
         return r->fail; /* ours: too big, aborted, blocked */
+    if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_OUT_OF_MEMORY) {
+        curl_easy_getinfo(r->easy, CURLINFO_OS_ERRNO, &os_errno);
+        if (r->local_errno != 0 || upstream_errno_local(os_errno) ||
+            rc == CURLE_OUT_OF_MEMORY) {
+            (void)snprintf(r->errmsg, sizeof r->errmsg, "%s",
+                           r->local_errno ? strerror(r->local_errno)
+                           : os_errno     ? strerror((int)os_errno)
+                                          : curl_easy_strerror(rc));
+            return IR_UPSTREAM_LOCAL;
+        }
+    }
     switch (rc) {
     case CURLE_OK:
         return IR_UPSTREAM_OK;

@@ -31,6 +31,8 @@ enum ir_upstream_fail {
     IR_UPSTREAM_TRUNCATED,       /* connection ended mid-response */
     IR_UPSTREAM_ABORTED,         /* on_data asked to stop */
     IR_UPSTREAM_BLOCKED,         /* address refused (SSRF guard) */
+    IR_UPSTREAM_LOCAL,           /* this process is out of descriptors or
+                                    memory: not the provider's fault */
     IR_UPSTREAM_OTHER,
 };
 

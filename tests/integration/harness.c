@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -129,6 +130,14 @@ th_create_key(struct th_server *s, const char *name, bool mgmt, char *dst,
     free(out);
 }
 
+static unsigned long th_nofile;
+
+void
+th_server_nofile(unsigned long n)
+{
+    th_nofile = n;
+}
+
 /* Runs `imagerouter serve` on s->db; on s->port when set (a restart),
  * else on a free port. Waits for /health. */
 static void
@@ -169,6 +178,12 @@ th_server_launch(struct th_server *s, const char *const *extra_args,
             }
             for (i = 0; env != NULL && env[i] != NULL; i++)
                 putenv((char *)env[i]);
+            if (th_nofile != 0) {
+                struct rlimit rl = {th_nofile, th_nofile};
+
+                if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+                    _exit(126);
+            }
             execv(args[0], (char *const *)args);
             _exit(127);
         }
@@ -509,6 +524,10 @@ th_par_finish(CURL *c, CURLcode rc)
     if (rc == CURLE_OK &&
         th_header(&r, "X-Generation-Id", id, sizeof id) != NULL)
         memcpy(p->gen_id, id, sizeof p->gen_id);
+    p->retry_after[0] = '\0';
+    if (rc == CURLE_OK && th_header(&r, "Retry-After", p->retry_after,
+                                    sizeof p->retry_after) == NULL)
+        p->retry_after[0] = '\0';
     p->response = r.body;
     p->response_len = r.len;
     free(r.headers);

@@ -44,6 +44,9 @@ void th_server_start(struct th_server *s, const char *const *extra_args,
 void th_server_start_db(struct th_server *s, const char *db,
                         const char *const *extra_args,
                         const char *const *env);
+/* Servers started from now on run with RLIMIT_NOFILE soft = hard = n
+ * (set in the child before exec); 0 = inherit. */
+void th_server_nofile(unsigned long n);
 /* SIGTERM, wait; returns the exit status (0 = clean, incl. ASan). */
 int th_server_stop(struct th_server *s);
 /* SIGKILL, wait: a crash. The store, log and keys stay for a restart. */
@@ -81,6 +84,7 @@ struct th_par {
     long status;                  /* out: 0 = no complete answer */
     int curl_code;                /* out: CURLcode */
     char gen_id[80];              /* out: X-Generation-Id, or "" */
+    char retry_after[16];         /* out: Retry-After, or "" */
     char *response;               /* out: body; th_par_free */
     size_t response_len;
 };
