@@ -330,7 +330,7 @@ img_fill_record(struct img_gen *g, const char *status, int http_status,
 static void
 img_respond(struct img_gen *g)
 {
-    const struct ir_gen_result *res = &g->end->out.res;
+    struct ir_gen_result *res = &g->end->out.res;
     struct ir_buf b;
     size_t i, len;
     char *bytes;
@@ -599,7 +599,10 @@ img_reserve(struct ir_store_conn *c, void *arg)
     struct img_gen *g = arg;
     unsigned ttl = (unsigned)g->srv->cfg.request_deadline_s + 120;
 
+    /* A job may run twice when its group commit fails (store.h), so
+     * every output is set afresh. */
     g->deny_reason = NULL;
+    g->rate_limited = false;
     if (g->key.rate_limit_requests > 0) {
         g->store_err = ir_store_rate_hit(c, g->key.hash,
                                          g->key.rate_limit_requests,
@@ -616,7 +619,6 @@ img_reserve(struct ir_store_conn *c, void *arg)
     g->store_err = ir_store_reserve(c, g->key.hash, g->hold_nanos, ttl,
                                     g->rsv_id, &g->deny_reason, NULL);
 }
-
 
 static void
 img_reserve_done(void *arg)
