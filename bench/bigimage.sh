@@ -242,7 +242,9 @@ perf_row bigimage "router CPU ms / request" "$CPU1 (${CPUX}x ref)" \
     'BEGIN { printf "%.0f", 2 * r }')" "$(perf_verdict "$CPUX" 2)"
 perf_row bigimage "router CPU ms / req, 4 at once" "$CPU4 (${CPUX4}x ref)" \
   "ours $IR_MS, memcpy $CPY_MS" "<= 2x" "$(perf_verdict "$CPUX4" 2)"
-perf_row bigimage "wall s: router vs direct" "${TIMES# }" "direct $DT" "-" "-"
+perf_row bigimage "wall s: router vs direct" \
+  "$(for t in $TIMES; do printf '%.2f ' "$t"; done | sed 's/ $//')" \
+  "direct $(printf '%.2f' "$DT")" "-" "-"
 perf_row bigimage "local renderer 4096^2 (info)" \
   "CPU $((LC1 - LC0)) ms" "RSS +$(((LH - L0) / 1024)) MB, b64 $(MB "$LB64") MB" \
   "-" "${LOUT%% *}, $(awk -v t="${LOUT#* }" 'BEGIN { printf "%.1f s", t }')"

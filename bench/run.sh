@@ -59,7 +59,12 @@ esac
 export PERF_TSV
 PERF_TSV=$(mktemp /tmp/irbench-rows.XXXXXX)
 trap 'rm -f "$PERF_TSV"' EXIT
-[ "$QUICK" = 1 ] && export PERF_QUIET_MAX=${PERF_QUIET_MAX:-10}
+# How long a scenario may wait for the machine to calm down first.
+if [ "$QUICK" = 1 ]; then
+  export PERF_QUIET_MAX=${PERF_QUIET_MAX:-10}
+else
+  export PERF_QUIET_MAX=${PERF_QUIET_MAX:-60}
+fi
 
 T0=$(date +%s)
 START=$(date -u +%Y-%m-%dT%H:%M:%SZ)
