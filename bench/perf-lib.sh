@@ -5,7 +5,7 @@
 # Everything listens on 127.0.0.1. Every process started here is recorded
 # in PERF_PIDS and stopped by PID on exit. Results go to stdout as one
 # table row per figure and, tab-separated, to $PERF_TSV when it is set
-# (bench/perf-all.sh collects them into one table).
+# (bench/run.sh collects them into one table).
 #
 # Environment: BUILD (build directory, default build; relative to the
 # repository), PERF_KEEP=1 keeps the scratch directory.
