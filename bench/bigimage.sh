@@ -56,7 +56,7 @@ cc -O2 -std=c17 -D_GNU_SOURCE -Wall -I"$PERF_ROOT/src" -o "$W/b64ref" \
   perf_die "cannot build b64ref"
 REF=$("$W/b64ref" "$W/big.png" 5)
 ref() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" <<<"$REF"; }
-SSL_MS=$(ref openssl_dec_enc_ms) TAB_MS=$(ref table_dec_enc_ms)
+SSL_MS=$(ref openssl_dec_enc_ms)
 CPY_MS=$(ref memcpy_ms) IR_MS=$(ref ir_dec_enc_ms)
 
 # Emulator: every Gemini call answers with this image.

@@ -25,8 +25,9 @@ perf_need wrk wrk
 perf_need nginx nginx
 W=$PERF_WORK
 # An older emulator may not know --log-max: start it by hand.
-"$EMU" --port 0 --key tk --quiet --tiny \
-  $("$EMU" --help 2>&1 | grep -q -- --log-max && echo --log-max 0) \
+EXTRA=()
+"$EMU" --help 2>&1 | grep -q -- --log-max && EXTRA=(--log-max 0)
+"$EMU" --port 0 --key tk --quiet --tiny "${EXTRA[@]}" \
   >"$W/emu.out" 2>"$W/emu.err" &
 EMU_PID=$!
 PERF_PIDS+=("$EMU_PID")

@@ -62,10 +62,10 @@ NGINX=$(command -v nginx)
 WORK=$(mktemp -d /tmp/ir-overhead.XXXXXX)
 PIDS=()
 cleanup() {
-  local p i
+  local p
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${PIDS[@]}"; do
-    for i in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$p" 2>/dev/null || true
   done
   [ -n "${SHM:-}" ] && rm -rf "$SHM"
@@ -79,8 +79,8 @@ free_port() {
 }
 
 wait_http() { # URL: up to 10 s for a 2xx
-  local i
-  for i in $(seq 1 200); do
+  local _
+  for _ in $(seq 1 200); do
     curl -fs -o /dev/null "$1" && return 0
     sleep 0.05
   done
@@ -92,8 +92,8 @@ wait_http() { # URL: up to 10 s for a 2xx
 # not read it back, and at 10k+ req/s it grows by hundreds of MB).
 "$EMU" --port 0 --key tk --quiet --tiny --log-max 0 >"$WORK/emu.out" 2>"$WORK/emu.err" &
 EMU_PID=$!
-PIDS+=($EMU_PID)
-for i in $(seq 1 200); do
+PIDS+=("$EMU_PID")
+for _ in $(seq 1 200); do
   grep -q '^listening ' "$WORK/emu.out" 2>/dev/null && break
   sleep 0.05
 done
@@ -111,7 +111,7 @@ env OPENAI_API_KEY=tk OPENAI_BASE_URL="$EMU_URL/openai/v1" \
   "$IR" serve --listen "127.0.0.1:$R_PORT" --db "$DB" --no-bootstrap \
   --log-level warn >"$WORK/router.log" 2>&1 &
 R_PID=$!
-PIDS+=($R_PID)
+PIDS+=("$R_PID")
 wait_http "$R_URL/health"
 
 # The same router with its store on tmpfs: the difference is what the
@@ -127,7 +127,7 @@ if [ "$QUICK" = 0 ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then
     "$IR" serve --listen "127.0.0.1:$T_PORT" --db "$TDB" --no-bootstrap \
     --log-level warn >"$WORK/router-tmpfs.log" 2>&1 &
   T_PID=$!
-  PIDS+=($T_PID)
+  PIDS+=("$T_PID")
   wait_http "$T_URL/health"
 fi
 
@@ -162,7 +162,7 @@ EOF
 "$NGINX" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" \
   -e "$WORK/nginx/logs/error.log" >"$WORK/nginx/out.log" 2>&1 &
 N_PID=$!
-PIDS+=($N_PID)
+PIDS+=("$N_PID")
 wait_http "$N_URL/_emu/health"
 
 # ---- the requests ---------------------------------------------------------

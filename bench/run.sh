@@ -27,7 +27,7 @@ set -uo pipefail
 DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$DIR/.." && pwd)
 SCENARIOS="codec idle proxy_overhead portkey bigimage inflight"
-QUICK=0 ONLY= MD= ARGS=()
+QUICK=0 ONLY='' MD='' ARGS=()
 while [ $# -gt 0 ]; do
   case $1 in
   --quick) QUICK=1; ARGS+=(--quick) ;;
