@@ -47,8 +47,10 @@ test-asan:
 test-fast: all
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
 
+# Every scenario of the performance issue and one combined table
+# (bench/run.sh; BENCH_ARGS=--quick for the short version, < 2 minutes).
 bench: deps all
-	bench/run.sh $(BENCH_ARGS)
+	BUILD=$(BUILD) bench/run.sh $(BENCH_ARGS)
 
 install: all
 	cmake --install $(BUILD) --prefix $(PREFIX)

@@ -147,9 +147,22 @@ PER=$(awk -v p="$PEAK" -v b="$RSS0" -v n="$OK" \
 perf_header
 perf_row inflight "succeeded (of $N, ${D}s hold)" "$OK" "fail $FAIL" \
   "all $N" "$([ "$OK" = "$N" ] && echo pass || echo "MISS ($FAIL failed)")"
-perf_row inflight "router peak RSS MB" "$(MB "$PEAK")" \
-  "emulator $(MB "$EPEAK") MB" "<= 150" \
-  "$(perf_verdict "$(MB "$PEAK")" 150)"
+if [ "$N" -ge 10000 ]; then
+  perf_row inflight "router peak RSS MB" "$(MB "$PEAK")" \
+    "emulator $(MB "$EPEAK") MB" "<= 150" \
+    "$(perf_verdict "$(MB "$PEAK")" 150)"
+else
+  # The target is for 10,000: a smaller run says what 10,000 would take
+  # at the bytes per held generation measured here (a projection, marked
+  # as such; the full run measures it).
+  PROJ=$(awk -v b="$RSS0" -v p="$PER" \
+    'BEGIN { printf "%.1f", (b + p * 10000) / 1024 }')
+  perf_row inflight "router peak RSS MB (N=$N)" "$(MB "$PEAK")" \
+    "emulator $(MB "$EPEAK") MB" "(10k: <= 150)" "-"
+  perf_row inflight "projected RSS at 10,000 MB" "$PROJ" \
+    "idle + 10k x per-held" "<= 150" \
+    "projected: $(perf_verdict "$PROJ" 150)"
+fi
 perf_row inflight "router RSS per in-flight KB" "$PER" \
   "idle $(MB "$RSS0") MB" "-" "-"
 perf_row inflight "router RSS mid-hold MB" "$(MB "$MID_RSS")" \

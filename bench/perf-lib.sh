@@ -5,7 +5,7 @@
 # Everything listens on 127.0.0.1. Every process started here is recorded
 # in PERF_PIDS and stopped by PID on exit. Results go to stdout as one
 # table row per figure and, tab-separated, to $PERF_TSV when it is set
-# (bench/perf-all.sh collects them into one table).
+# (bench/run.sh collects them into one table).
 #
 # Environment: BUILD (build directory, default build; relative to the
 # repository), PERF_KEEP=1 keeps the scratch directory.
@@ -73,11 +73,27 @@ perf_wait_line() {
   return 1
 }
 
-# perf_start_emu NAME [ARGS...]: sets EMU_PID and EMU_PORT.
+# perf_need COMMAND PACKAGE: installs PACKAGE with apt-get when COMMAND
+# is missing and we are root (non-interactively); dies if still missing.
+perf_need() {
+  command -v "$1" >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "installing $2 with apt-get" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null || true
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+      --no-install-recommends "$2" </dev/null >/dev/null ||
+      perf_die "apt-get install $2 failed"
+  fi
+  command -v "$1" >/dev/null 2>&1 || perf_die "needs $1 (apt-get install $2)"
+}
+
+# perf_start_emu NAME [ARGS...]: sets EMU_PID and EMU_PORT. --log-max 0:
+# the emulator keeps no per-request record, which no scenario reads back
+# and which would grow by ~1 KB per request (hundreds of MB under wrk).
 perf_start_emu() {
   local name=$1
   shift
-  "$EMU" --port 0 --key tk --quiet "$@" >"$PERF_WORK/$name.out" \
+  "$EMU" --port 0 --key tk --quiet --log-max 0 "$@" >"$PERF_WORK/$name.out" \
     2>"$PERF_WORK/$name.err" &
   EMU_PID=$!
   PERF_PIDS+=("$EMU_PID")
@@ -194,10 +210,11 @@ perf_verdict_min() {
     else printf "MISS (%.2fx the floor)\n", v / l }'
 }
 
-# Waits (bounded) until the 1-minute load average is below $1.
+# Waits (bounded: PERF_QUIET_MAX seconds, default 300) until the 1-minute
+# load average is below $1. bench/run.sh --quick sets 10.
 perf_wait_quiet() {
   local lim=${1:-1.5}
-  for _ in $(seq 1 60); do
+  for _ in $(seq 1 $(((${PERF_QUIET_MAX:-300} + 4) / 5))); do
     awk -v l="$lim" '{ exit !($1 < l) }' /proc/loadavg && return 0
     sleep 5
   done

@@ -9,7 +9,8 @@
 #
 #   bench/portkey.sh [--quick] [-d SECONDS] [-c CONNECTIONS]
 #
-# Default 10 s per target, 32 connections, wrk -t2; --quick: 3 s, and
+# Default 10 s per target (after a 1 s warm-up each), 32 connections,
+# wrk -t2; --quick: 3 s, and
 # only direct, nginx, Portkey and the router's OpenAI route.
 # Targets: router >= 1.0x nginx, >= 20x Portkey (requests per second).
 # Each target's CPU time per request is measured too (from /proc).
@@ -29,9 +30,10 @@ while [ $# -gt 0 ]; do
   shift
 done
 perf_need_build
-for t in wrk nginx node npm; do
-  command -v $t >/dev/null || perf_die "needs $t"
-done
+perf_need wrk wrk
+perf_need nginx nginx
+perf_need node nodejs
+perf_need npm npm
 W=$PERF_WORK
 
 # ---- Portkey from npm ---------------------------------------------------
@@ -176,6 +178,9 @@ ms() { # wrk time (us, ms, s) to ms
 }
 run() {
   local name=$1 pid=$2 url=$3 script=$4 out=$W/wrk-$1.txt c0 c1 n
+  # Warm-up, not counted: Node's JIT (Portkey), pools and caches of the
+  # others get the same second before their measured run.
+  wrk -t2 -c"$CONNS" -d1s -s "$script" "$url" >/dev/null 2>&1 || true
   sleep 0.5
   c0=$(perf_cpu_ms "$pid")
   wrk -t2 -c"$CONNS" -d"${DUR}s" --latency -s "$script" "$url" >"$out" 2>&1 ||

@@ -10,7 +10,8 @@
 # connections, a fixed duration each.
 #
 # usage: bench/proxy_overhead.sh [--quick] [--duration SECONDS]
-#   --quick        3 s per run instead of 10
+#   --quick        3 s per run instead of 10, 1 connection and the POST
+#                  rows only (direct, nginx, router): the target's figures
 #   BUILD=dir      build directory (default: build), relative to the repo
 #   KEEP=1         keep the scratch directory (logs, configs)
 #
@@ -26,10 +27,11 @@ case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 IR=$BUILD/imagerouter
 EMU=$BUILD/tests/emulator/ir-emulator
 DURATION=10
+QUICK=0
 
 while [ $# -gt 0 ]; do
   case $1 in
-    --quick) DURATION=3 ;;
+    --quick) DURATION=3 QUICK=1 ;;
     --duration) DURATION=$2; shift ;;
     -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "proxy_overhead.sh: unknown argument $1" >&2; exit 2 ;;
@@ -60,10 +62,10 @@ NGINX=$(command -v nginx)
 WORK=$(mktemp -d /tmp/ir-overhead.XXXXXX)
 PIDS=()
 cleanup() {
-  local p i
+  local p
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${PIDS[@]}"; do
-    for i in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$p" 2>/dev/null || true
   done
   [ -n "${SHM:-}" ] && rm -rf "$SHM"
@@ -77,8 +79,8 @@ free_port() {
 }
 
 wait_http() { # URL: up to 10 s for a 2xx
-  local i
-  for i in $(seq 1 200); do
+  local _
+  for _ in $(seq 1 200); do
     curl -fs -o /dev/null "$1" && return 0
     sleep 0.05
   done
@@ -86,10 +88,12 @@ wait_http() { # URL: up to 10 s for a 2xx
 }
 
 # ---- the emulator --------------------------------------------------------
-"$EMU" --port 0 --key tk --quiet --tiny >"$WORK/emu.out" 2>"$WORK/emu.err" &
+# --log-max 0: the emulator keeps no per-request record (a benchmark does
+# not read it back, and at 10k+ req/s it grows by hundreds of MB).
+"$EMU" --port 0 --key tk --quiet --tiny --log-max 0 >"$WORK/emu.out" 2>"$WORK/emu.err" &
 EMU_PID=$!
-PIDS+=($EMU_PID)
-for i in $(seq 1 200); do
+PIDS+=("$EMU_PID")
+for _ in $(seq 1 200); do
   grep -q '^listening ' "$WORK/emu.out" 2>/dev/null && break
   sleep 0.05
 done
@@ -107,13 +111,13 @@ env OPENAI_API_KEY=tk OPENAI_BASE_URL="$EMU_URL/openai/v1" \
   "$IR" serve --listen "127.0.0.1:$R_PORT" --db "$DB" --no-bootstrap \
   --log-level warn >"$WORK/router.log" 2>&1 &
 R_PID=$!
-PIDS+=($R_PID)
+PIDS+=("$R_PID")
 wait_http "$R_URL/health"
 
 # The same router with its store on tmpfs: the difference is what the
 # two synchronous SQLite commits (hold, settle) cost on this disk.
 T_URL=
-if [ -d /dev/shm ] && [ -w /dev/shm ]; then
+if [ "$QUICK" = 0 ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then
   SHM=$(mktemp -d /dev/shm/ir-overhead.XXXXXX)
   TDB=$SHM/store.db
   TKEY=$("$IR" keys create --db "$TDB" --name bench | tail -1)
@@ -123,7 +127,7 @@ if [ -d /dev/shm ] && [ -w /dev/shm ]; then
     "$IR" serve --listen "127.0.0.1:$T_PORT" --db "$TDB" --no-bootstrap \
     --log-level warn >"$WORK/router-tmpfs.log" 2>&1 &
   T_PID=$!
-  PIDS+=($T_PID)
+  PIDS+=("$T_PID")
   wait_http "$T_URL/health"
 fi
 
@@ -158,7 +162,7 @@ EOF
 "$NGINX" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" \
   -e "$WORK/nginx/logs/error.log" >"$WORK/nginx/out.log" 2>&1 &
 N_PID=$!
-PIDS+=($N_PID)
+PIDS+=("$N_PID")
 wait_http "$N_URL/_emu/health"
 
 # ---- the requests ---------------------------------------------------------
@@ -244,7 +248,9 @@ printf 'date: %s   load before: %s   build: %s\n' \
   "$(basename "$BUILD")"
 printf '%-26s %5s %9s %9s %9s %9s %9s %7s\n' path conns req/s p50_ms \
   p90_ms p99_ms hop_us errors
-for c in 1 32; do
+CONNS="1 32"
+[ "$QUICK" = 1 ] && CONNS=1
+for c in $CONNS; do
   run emulator-direct-POST "$c" "$EMU_PID" \
     "$EMU_URL/openai/v1/images/generations" "$WORK/emu.lua"
   run nginx-to-emulator-POST "$c" "$N_PID" \
@@ -254,6 +260,7 @@ for c in 1 32; do
   [ -z "$T_URL" ] ||
     run router-images-POST-tmpfs "$c" "$T_PID" "$T_URL/api/v1/images" \
       "$WORK/router-tmpfs.lua"
+  [ "$QUICK" = 1 ] && continue
   run emulator-direct-GET "$c" "$EMU_PID" "$EMU_URL/_emu/health"
   run nginx-to-emulator-GET "$c" "$N_PID" "$N_URL/_emu/health"
   run router-health-GET "$c" "$R_PID" "$R_URL/health"
@@ -269,6 +276,7 @@ awk -F'\t' '
   END {
     split("1 32", cs, " ");
     for (k = 1; k <= 2; k++) {
+      if (!(("emulator-direct-POST," cs[k]) in p50)) continue;
       c = cs[k]; d = "emulator-direct-POST," c;
       printf "  %2s conn: nginx hop %+.2f / %+.2f   router %+.2f / %+.2f",
         c, p50["nginx-to-emulator-POST," c] - p50[d],
@@ -283,3 +291,36 @@ awk -F'\t' '
     }
   }' "$RESULTS"
 printf 'load after: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
+
+# The target, as rows of the combined table (bench/run.sh collects them
+# from $PERF_TSV): at 1 connection the router may add no more than the
+# nginx hop adds, at p50 and at p99.
+echo
+printf '%-14s %-34s %-16s %-26s %-14s %s\n' scenario figure value \
+  reference target verdict
+awk -F'\t' -v tsv="${PERF_TSV:-}" '
+  { p50[$1 "," $2] = $4; p99[$1 "," $2] = $6; cpu[$1 "," $2] = $7
+    rps[$1 "," $2] = $3 }
+  function row(a, b, c, d, e, f) {
+    printf "%-14s %-34s %-16s %-26s %-14s %s\n", a, b, c, d, e, f
+    if (tsv != "")
+      printf "%s\t%s\t%s\t%s\t%s\t%s\n", a, b, c, d, e, f >> tsv }
+  function verdict(r, n) {
+    if (r <= n) return "pass"
+    if (n <= 0) return sprintf("MISS (+%.2f ms over nginx)", r - n)
+    return sprintf("MISS (+%.2f ms over nginx, %.1fx)", r - n, r / n) }
+  END {
+    d = "emulator-direct-POST,1"; n = "nginx-to-emulator-POST,1"
+    r = "router-images-POST,1"
+    if (!(d in p50) || !(r in p50)) exit
+    ra = p50[r] - p50[d]; na = p50[n] - p50[d]
+    row("latency", "router added p50 ms, 1 conn", sprintf("%+.2f", ra),
+        sprintf("nginx %+.2f", na), "<= nginx", verdict(ra, na))
+    ra = p99[r] - p99[d]; na = p99[n] - p99[d]
+    row("latency", "router added p99 ms, 1 conn", sprintf("%+.2f", ra),
+        sprintf("nginx %+.2f", na), "<= nginx", verdict(ra, na))
+    row("latency", "p50 ms direct/nginx/router", sprintf("%.2f/%.2f/%.2f",
+        p50[d], p50[n], p50[r]), "1 KB image, 1 conn", "(info)", "-")
+    row("latency", "hop CPU us/req: router", cpu[r],
+        sprintf("nginx %s, emulator %s", cpu[n], cpu[d]), "(info)", "-")
+  }' "$RESULTS"

@@ -102,15 +102,19 @@ control_config(struct emu *e, struct evhttp_request *req)
             e->cfg.openai_sse_done = json_is_true(v);
         if ((v = json_object_get(body, "openai_reject_response_format")))
             e->cfg.openai_reject_response_format = json_is_true(v);
+        if ((v = json_object_get(body, "log_max")) != NULL &&
+            json_is_integer(v) && json_integer_value(v) >= -1)
+            e->cfg.log_max = (long)json_integer_value(v);
         json_decref(body);
     }
-    control_send(req, 200, json_pack("{s:b, s:i, s:b, s:b}",
+    control_send(req, 200, json_pack("{s:b, s:i, s:b, s:b, s:I}",
                                      "tiny", e->cfg.tiny,
                                      "bfl_pending_polls", e->cfg.bfl_pending,
                                      "openai_sse_done",
                                      e->cfg.openai_sse_done,
                                      "openai_reject_response_format",
-                                     e->cfg.openai_reject_response_format));
+                                     e->cfg.openai_reject_response_format,
+                                     "log_max", (json_int_t)e->cfg.log_max));
 }
 
 static void

@@ -46,6 +46,8 @@ struct emu_config {
     EVP_PKEY *vertex_key;           /* NULL: JWT signatures not checked */
     const char *vertex_email;       /* expected iss, NULL: any */
     bool quiet;
+    bool image_cache;               /* keep rendered images (imgcache.c) */
+    long log_max;                   /* requests kept in the log, -1: all */
 };
 
 struct emu_scripts;
@@ -54,6 +56,7 @@ struct emu_files;
 struct emu_bfl;
 struct emu_tokens;
 struct emu_conn;
+struct emu_imgcache;
 
 struct emu {
     struct event_base *base;
@@ -64,6 +67,7 @@ struct emu {
     struct emu_files *files;
     struct emu_bfl *bfl;
     struct emu_tokens *tokens;
+    struct emu_imgcache *imgcache;
     struct emu_conn *conns;         /* list of connections seen */
     int conns_open;
     int in_flight;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "imgcache.h"
 #include "util.h"
 
 uint32_t
@@ -37,7 +38,8 @@ emu_gen_image(struct emu_ctx *c, int w, int h, const char *fmt,
         w = EMU_MAX_SIDE;
     if (h > EMU_MAX_SIDE)
         h = EMU_MAX_SIDE;
-    if (emu_image_make(w, h, fmt, seed, alpha, tiny, out))
+    if (emu_imgcache_make(c->emu->imgcache, w, h, fmt, seed, alpha, tiny,
+                          out))
         return true;
     emu_reply_json(c, 500, json_pack("{s:s}", "error",
                                      "emulator could not render image"));
@@ -45,15 +47,15 @@ emu_gen_image(struct emu_ctx *c, int w, int h, const char *fmt,
 }
 
 char *
-emu_gen_b64(const struct emu_image *img)
+emu_gen_b64(struct emu_ctx *c, const struct emu_image *img)
 {
-    return emu_b64_encode(img->data, img->len);
+    return emu_imgcache_b64(c->emu->imgcache, img);
 }
 
 char *
-emu_gen_data_url(const struct emu_image *img)
+emu_gen_data_url(struct emu_ctx *c, const struct emu_image *img)
 {
-    char *b = emu_gen_b64(img), *out = NULL;
+    char *b = emu_gen_b64(c, img), *out = NULL;
 
     if (b == NULL)
         return NULL;

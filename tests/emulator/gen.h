@@ -13,13 +13,14 @@
  * requests never look alike. */
 uint32_t emu_gen_seed(struct emu_ctx *c, const char *prompt, bool has_seed,
                       long long seed, int index);
-/* Render w x h in fmt (a scripted image_format wins). False: 500 sent. */
+/* Render w x h in fmt (a scripted image_format wins), from the image
+ * cache when the same image was made before. False: 500 sent. */
 bool emu_gen_image(struct emu_ctx *c, int w, int h, const char *fmt,
                    uint32_t seed, bool alpha, struct emu_image *out);
-/* Base64 of the image (caller frees). */
-char *emu_gen_b64(const struct emu_image *img);
+/* Base64 of the image (caller frees), cached beside the image. */
+char *emu_gen_b64(struct emu_ctx *c, const struct emu_image *img);
 /* A data: URL of the image (caller frees). */
-char *emu_gen_data_url(const struct emu_image *img);
+char *emu_gen_data_url(struct emu_ctx *c, const struct emu_image *img);
 /* Decode a data: URL; returns bytes (caller frees) or NULL. */
 unsigned char *emu_gen_parse_data_url(const char *url, size_t *len,
                                       char *mime, size_t mimesz);

@@ -20,6 +20,7 @@
 #include "bfl.h"
 #include "emu.h"
 #include "files.h"
+#include "imgcache.h"
 #include "oauth.h"
 #include "reqlog.h"
 #include "script.h"
@@ -52,6 +53,10 @@ usage(FILE *f)
 "  --openai-reject-response-format\n"
 "                           400 on response_format for GPT image models\n"
 "  --quiet                  no per-request log on stderr\n"
+"  --no-image-cache         render every image afresh (default: an LRU of\n"
+"                           the last 16 images and their base64, 64 MB)\n"
+"  --log-max N              keep only the last N requests in /_emu/requests\n"
+"                           (0: none; counters still count; default: all)\n"
 "The first stdout line is `listening 127.0.0.1:PORT`.\n", f);
 }
 
@@ -113,12 +118,16 @@ main_args(int argc, char **argv, struct emu_config *cfg,
         { "openai-sse-done", no_argument, NULL, 'D' },
         { "openai-reject-response-format", no_argument, NULL, 'R' },
         { "quiet", no_argument, NULL, 'q' },
+        { "no-image-cache", no_argument, NULL, 'C' },
+        { "log-max", required_argument, NULL, 'L' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     int opt, i;
 
     cfg->bfl_pending = 1;
+    cfg->image_cache = true;
+    cfg->log_max = -1;
     while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (opt) {
         case 'p': cfg->port = atoi(optarg); break;
@@ -142,6 +151,14 @@ main_args(int argc, char **argv, struct emu_config *cfg,
         case 'D': cfg->openai_sse_done = true; break;
         case 'R': cfg->openai_reject_response_format = true; break;
         case 'q': cfg->quiet = true; break;
+        case 'C': cfg->image_cache = false; break;
+        case 'L':
+            cfg->log_max = atol(optarg);
+            if (cfg->log_max < 0) {
+                usage(stderr);
+                return 2;
+            }
+            break;
         case 'h': usage(stdout); return 0;
         default:
             if (opt > 1000 && opt < 1000 + EMU_P_COUNT) {
@@ -184,9 +201,13 @@ main(int argc, char **argv)
     e.files = emu_files_new();
     e.bfl = emu_bfl_new();
     e.tokens = emu_tokens_new();
+    e.imgcache = e.cfg.image_cache
+                     ? emu_imgcache_new(EMU_IMGCACHE_ENTRIES,
+                                        EMU_IMGCACHE_BYTES)
+                     : emu_imgcache_new(0, 0);
     if (e.base == NULL || e.http == NULL || e.scripts == NULL ||
         e.log == NULL || e.files == NULL || e.bfl == NULL ||
-        e.tokens == NULL) {
+        e.tokens == NULL || e.imgcache == NULL) {
         fprintf(stderr, "ir-emulator: out of memory\n");
         return 1;
     }
@@ -215,6 +236,7 @@ main(int argc, char **argv)
     emu_bfl_free(e.bfl);
     emu_files_free(e.files);
     emu_log_free(e.log);
+    emu_imgcache_free(e.imgcache);
     emu_scripts_free(e.scripts);
     event_base_free(e.base);
     EVP_PKEY_free(e.cfg.vertex_key);

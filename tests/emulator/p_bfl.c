@@ -16,6 +16,7 @@
 
 #include "files.h"
 #include "image.h"
+#include "imgcache.h"
 #include "providers.h"
 #include "util.h"
 
@@ -348,8 +349,9 @@ bfl_ready(struct emu_ctx *c, struct bfl_task *t)
     if (!t->no_image && t->sample[0] == '\0') {
         bool tiny = c->emu->cfg.tiny || t->tiny ||
                     emu_action_bool(c, "tiny");
-        if (!emu_image_make(t->w, t->h, t->forced_fmt ? t->forced_fmt
-                            : t->fmt, t->seed, false, tiny, &img)) {
+        if (!emu_imgcache_make(c->emu->imgcache, t->w, t->h,
+                               t->forced_fmt ? t->forced_fmt : t->fmt,
+                               t->seed, false, tiny, &img)) {
             json_decref(r);
             json_decref(res);
             emu_bfl_error(c, 500, NULL, NULL);

@@ -491,10 +491,10 @@ gem_answer(struct emu_ctx *c, struct gem *g)
             json_decref(parts);
             return;
         }
-        b64 = emu_gen_b64(&img);
-        json_array_append_new(parts, json_pack("{s:{s:s, s:s}}",
+        b64 = emu_gen_b64(c, &img);
+        json_array_append_new(parts, json_pack("{s:{s:s, s:o}}",
                               "inlineData", "mimeType", img.mime, "data",
-                              b64 ? b64 : ""));
+                              json_string_nocheck(b64 ? b64 : "")));
         if (strstr(g->model, "gemini-3") != NULL)
             json_object_set_new(json_array_get(parts,
                                 json_array_size(parts) - 1),

@@ -591,7 +591,7 @@ oai_stream(struct emu_ctx *c, struct oai *o)
                                             (int)(i * 8 + k)),
                                alpha, &img))
                 return;
-            b64 = emu_gen_b64(&img);
+            b64 = emu_gen_b64(c, &img);
             emu_image_cleanup(&img);
             ev = json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s}",
                            "type", k < parts ? ev_part : ev_done,
@@ -643,9 +643,9 @@ oai_generate(struct emu_ctx *c, struct oai *o)
             emu_files_put(c->emu->files, c, &img, 3600, url, sizeof(url));
             json_object_set_new(item, "url", json_string(url));
         } else {
-            char *b64 = emu_gen_b64(&img);
-            json_object_set_new(item, "b64_json", json_string(b64 ? b64
-                                                                  : ""));
+            char *b64 = emu_gen_b64(c, &img);
+            json_object_set_new(item, "b64_json",
+                                json_string_nocheck(b64 ? b64 : ""));
             free(b64);
         }
         if (o->dalle3)

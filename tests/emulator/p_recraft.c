@@ -247,9 +247,9 @@ rc_generate(struct emu_ctx *c, struct rc_req *q)
             emu_files_put(c->emu->files, c, &img, 86400, url, sizeof(url));
             json_object_set_new(item, "url", json_string(url));
         } else {
-            char *b64 = emu_gen_b64(&img);
-            json_object_set_new(item, "b64_json", json_string(b64 ? b64
-                                                                  : ""));
+            char *b64 = emu_gen_b64(c, &img);
+            json_object_set_new(item, "b64_json",
+                                json_string_nocheck(b64 ? b64 : ""));
             free(b64);
         }
         emu_image_cleanup(&img);

@@ -231,9 +231,9 @@ xai_generate(struct emu_ctx *c, struct xai_req *x)
             emu_files_put(c->emu->files, c, &img, 3600, url, sizeof(url));
             json_object_set_new(item, "url", json_string(url));
         } else {
-            char *b64 = emu_gen_b64(&img);
-            json_object_set_new(item, "b64_json", json_string(b64 ? b64
-                                                                  : ""));
+            char *b64 = emu_gen_b64(c, &img);
+            json_object_set_new(item, "b64_json",
+                                json_string_nocheck(b64 ? b64 : ""));
             free(b64);
         }
         emu_image_cleanup(&img);

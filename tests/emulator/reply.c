@@ -11,6 +11,7 @@
 
 #include <event2/buffer.h>
 
+#include "jsondump.h"
 #include "reqlog.h"
 
 static const char *reply_reason(int status);
@@ -145,7 +146,7 @@ emu_reply(struct emu_ctx *c, int status, const char *ctype,
 void
 emu_reply_json(struct emu_ctx *c, int status, json_t *owned)
 {
-    char *s = json_dumps(owned, JSON_COMPACT);
+    char *s = emu_json_dump(owned);
 
     json_decref(owned);
     emu_reply(c, status, "application/json", s ? s : "{}",
@@ -170,7 +171,7 @@ void
 emu_sse_frame(struct emu_ctx *c, int delay_ms, const char *event,
               json_t *data)
 {
-    char *js = json_dumps(data, JSON_COMPACT);
+    char *js = emu_json_dump(data);
     char *frame = NULL;
     int n;
 

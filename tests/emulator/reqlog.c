@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "imgcache.h"
 #include "multipart.h"
 #include "script.h"
 #include "util.h"
@@ -121,11 +122,20 @@ reqlog_multipart(struct emu_ctx *c)
 void
 emu_log_add(struct emu_log *l, struct emu_ctx *c)
 {
-    json_t *e = json_object();     /* owned, kept by the array and c */
+    json_t *e;                     /* owned, kept by the array and c */
     const char *method;
     json_t *mp;
     char path[2048];
+    long max = c->emu->cfg.log_max;
 
+    l->per_provider[c->provider]++;
+    l->total++;
+    /* --log-max 0 (benchmarks): count, keep nothing, build nothing. */
+    if (max == 0) {
+        c->entry = NULL;
+        return;
+    }
+    e = json_object();
     switch (evhttp_request_get_command(c->req)) {
     case EVHTTP_REQ_GET: method = "GET"; break;
     case EVHTTP_REQ_POST: method = "POST"; break;
@@ -151,10 +161,11 @@ emu_log_add(struct emu_log *l, struct emu_ctx *c)
         json_object_set_new(e, "multipart", mp);
     json_object_set_new(e, "status", json_null());
     json_object_set_new(e, "aborted", json_false());
+    /* Oldest first out; c keeps its own reference for emu_log_done. */
+    if (max > 0 && json_array_size(l->entries) >= (size_t)max)
+        json_array_remove(l->entries, 0);
     json_array_append(l->entries, e);
     c->entry = e;
-    l->per_provider[c->provider]++;
-    l->total++;
 }
 
 void
@@ -219,6 +230,8 @@ emu_log_stats(struct emu *e)
 {
     struct emu_log *l = e->log;
     json_t *o = json_object(), *pp = json_object();   /* owned */
+    long hits, misses;
+    size_t bytes;
     int p;
 
     for (p = 1; p < EMU_P_COUNT; p++) {
@@ -232,6 +245,11 @@ emu_log_stats(struct emu *e)
     json_object_set_new(o, "aborted",
                         json_integer((json_int_t)json_array_size(l->aborts)));
     json_object_set_new(o, "aborts", json_deep_copy(l->aborts));
+    emu_imgcache_counts(e->imgcache, &hits, &misses, &bytes);
+    json_object_set_new(o, "image_cache",
+                        json_pack("{s:I, s:I, s:I}", "hits", (json_int_t)hits,
+                                  "misses", (json_int_t)misses, "bytes",
+                                  (json_int_t)bytes));
     json_object_set_new(o, "scripts_pending",
                         json_integer(emu_scripts_pending(e->scripts)));
     return o;

@@ -283,7 +283,8 @@ server_gencb(struct evhttp_request *req, void *arg)
         if (a != NULL) {
             json_decref(c->action);
             c->action = a;
-            json_object_set(c->entry, "script", a);
+            if (c->entry != NULL)  /* NULL under --log-max 0 */
+                json_object_set(c->entry, "script", a);
         }
     }
     free(model);

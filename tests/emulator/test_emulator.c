@@ -15,6 +15,8 @@
 #include <openssl/rsa.h>
 #include <vips/vips.h>
 
+#include "image.h"
+#include "test_cache.h"
 #include "test_http.h"
 #include "util.h"
 
@@ -665,6 +667,68 @@ test_record(void)
           "reset");
 }
 
+/* The hot-path shortcuts over the wire: a repeated image comes from the
+ * cache with the bytes a fresh render has, and --log-max (here set
+ * through /_emu/config) bounds the record while the counters go on. */
+static void
+test_cache_wire(void)
+{
+    const char *gen = "{\"model\":\"gpt-image-1\",\"prompt\":\"cached\"}";
+    struct resp a, b, r;
+    struct emu_image fresh;
+    unsigned char *bin;
+    size_t blen;
+    long hits;
+
+    r = http("POST", "/_emu/config", NULL, "{\"tiny\":true}", NULL, 0);
+    resp_free(&r);
+    hits = stats_int("image_cache.hits");
+    a = post("/v1/images/generations", AUTH_OAI, gen);
+    b = post("/v1/images/generations", AUTH_OAI, gen);
+    CHECK(a.status == 200 && b.status == 200 &&
+          strcmp(jstr(a.json, "data.0.b64_json"),
+                 jstr(b.json, "data.0.b64_json")) == 0,
+          "tiny answers repeat");
+    CHECK(stats_int("image_cache.hits") >= hits + 1, "second one cached");
+    bin = emu_b64_decode(jstr(b.json, "data.0.b64_json"),
+                         strlen(jstr(b.json, "data.0.b64_json")), &blen);
+    CHECK(emu_image_make(512, 512, "png", 99, false, true, &fresh) &&
+          bin != NULL && blen == fresh.len &&
+          memcmp(bin, fresh.data, blen) == 0,
+          "cached answer is a fresh render's bytes");
+    free(bin);
+    emu_image_cleanup(&fresh);
+    resp_free(&a);
+    resp_free(&b);
+    r = http("POST", "/_emu/config", NULL, "{\"tiny\":false,\"log_max\":1}",
+             NULL, 0);
+    CHECK(json_integer_value(jget(r.json, "log_max")) == 1, "log_max set");
+    resp_free(&r);
+    r = http("DELETE", "/_emu/requests", NULL, NULL, NULL, 0);
+    resp_free(&r);
+    r = post("/v1/images/generations", AUTH_OAI, gen);
+    resp_free(&r);
+    a = post("/v1/images/generations", AUTH_OAI,
+             "{\"model\":\"gpt-image-1\",\"prompt\":\"last\"}");
+    resp_free(&a);
+    r = http("GET", "/_emu/requests", NULL, NULL, NULL, 0);
+    CHECK(json_array_size(r.json) == 1 &&
+          strcmp(jstr(r.json, "0.body.prompt"), "last") == 0 &&
+          json_integer_value(jget(r.json, "0.status")) == 200,
+          "log_max 1 keeps the last request: %s", r.body);
+    resp_free(&r);
+    r = http("POST", "/_emu/config", NULL, "{\"log_max\":0}", NULL, 0);
+    resp_free(&r);
+    r = post("/v1/images/generations", AUTH_OAI, gen);
+    resp_free(&r);
+    r = http("GET", "/_emu/requests", NULL, NULL, NULL, 0);
+    CHECK(json_array_size(r.json) == 1 && stats_int("requests") == 3,
+          "log_max 0 records nothing, counts all: %s", r.body);
+    resp_free(&r);
+    r = http("POST", "/_emu/config", NULL, "{\"log_max\":-1}", NULL, 0);
+    resp_free(&r);
+}
+
 static void
 run_cases(EVP_PKEY *k)
 {
@@ -678,6 +742,9 @@ run_cases(EVP_PKEY *k)
     test_xai_recraft();
     test_faults();
     test_record();
+    test_cache_wire();
+    test_image_cache();
+    test_json_dump();
     free(png_ref);
 }
 
