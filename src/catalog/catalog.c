@@ -303,8 +303,9 @@ catalog_read_credentials(struct ir_endpoint *ep, ir_catalog_env_fn *env,
     return ep->credentials != NULL ? IR_OK : IR_ENOMEM;
 }
 
-/* Replaces ${VAR} (or ${VAR:-default}) in every string of config (recursively) with the
- * variable's value; *complete turns false when one is unset. */
+/* Replaces ${VAR} (or ${VAR:-default}) in every string of config
+ * (recursively) with the variable's value; *complete turns false when one
+ * is unset. */
 static ir_err
 catalog_expand_config(json_t *config, ir_catalog_env_fn *env, void *env_arg,
                       bool *complete)

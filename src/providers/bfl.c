@@ -103,7 +103,8 @@ bfl_body(const struct ir_call *c, json_t *b)
             return IR_ENOMEM;
     }
     if (ir_providers_common_declared(c, "seed") && q->seed_set &&
-        ir_providers_common_set(b, "seed", json_integer(q->seed + c->image_offset)))
+        ir_providers_common_set(b, "seed",
+                                json_integer(q->seed + c->image_offset)))
         return IR_ENOMEM;
     if (ir_providers_common_declared(c, "output_format") &&
         q->output_format != IR_FORMAT_UNSET &&

@@ -62,7 +62,8 @@ recraft_body(const struct ir_call *c, bool i2i, json_t *b)
     }
     if (ir_providers_common_declared(c, "seed") && q->seed_set &&
         ir_providers_common_set(b, "random_seed",
-                                json_integer((uint32_t)(q->seed + c->image_offset))))
+                                json_integer((uint32_t)(q->seed +
+                                                        c->image_offset))))
         return IR_ENOMEM;
     if (ir_providers_common_declared(c, "output_format") &&
         (q->output_format == IR_FORMAT_PNG ||
