@@ -112,6 +112,13 @@ FDS=$(ls /proc/"$R_PID"/fd 2>/dev/null | wc -l)
 EMU_INFLIGHT=$(curl -s "http://127.0.0.1:$EMU_PORT/_emu/stats" |
   sed -n 's/.*"in_flight":\([0-9]*\).*/\1/p')
 MID_RSS=$(perf_status "$R_PID" VmRSS)
+# Where the mid-hold RSS lives: the malloc heap, other anonymous
+# mappings (thread arenas, mmapped chunks, stacks), and files.
+MID_MAPS=$(awk '/^[0-9a-f]+-[0-9a-f]+ / { n = $6 == "" ? "anon" : $6 }
+  /^Rss:/ { if (n == "[heap]") h += $2; else if (n == "anon") a += $2
+            else if (n !~ /^\[/) f += $2; else o += $2 }
+  END { printf "heap %d kB, other anon %d kB, files %d kB, other %d kB",
+        h, a, f, o }' "/proc/$R_PID/smaps" 2>/dev/null)
 wait "$HL" || true
 CPU1=$(perf_cpu_ms "$R_PID")
 ECPU1=$(perf_cpu_ms "$EMU_PID")
@@ -134,6 +141,7 @@ echo "holdload: $RES" >&2
 echo "router: RLIMIT_NOFILE $NOFILE, descriptors mid-hold $FDS," \
   "emulator in_flight mid-hold ${EMU_INFLIGHT:-?}, CPU $((CPU1 - CPU0)) ms;" \
   "emulator CPU $((ECPU1 - ECPU0)) ms" >&2
+echo "router RSS mid-hold by mapping: $MID_MAPS" >&2
 if [ $((2 * N + 32)) -gt "$NOFILE" ]; then
   echo "note: N=$N needs about $((2 * N + 32)) descriptors in the router;" \
     "RLIMIT_NOFILE hard limit here is $NOFILE" >&2
