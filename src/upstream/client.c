@@ -27,6 +27,10 @@
 #include "util/mem.h"
 #include "util/time.h"
 
+/* curl's receive buffer: 256 KB instead of 16 KB, so a 45 MB image takes
+ * ~180 reads and write callbacks instead of ~2,800. */
+#define UPSTREAM_RECV_BUFFER (256L * 1024)
+
 struct ir_upstream {
     struct event_base *base;
     CURLM *multi;
@@ -471,6 +475,7 @@ ir_upstream_send(struct ir_upstream *u, struct ir_http_req *owned_req,
     curl_easy_setopt(r->easy, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(r->easy, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(r->easy, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(r->easy, CURLOPT_BUFFERSIZE, UPSTREAM_RECV_BUFFER);
     if (opts->public_only) {
         /* Redirects could lead anywhere: follow them, but each new
          * connection still passes the address check above. */
