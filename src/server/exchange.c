@@ -14,6 +14,7 @@
 
 #include "core/limits.h"
 #include "server/conn.h"
+#include "util/bigblock.h"
 #include "util/mem.h"
 #include "util/time.h"
 #include "util/url.h"
@@ -241,13 +242,14 @@ exchange_head(struct ir_exchange *x, int status, const char *ctype,
     evbuffer_add(out, "\r\n", 2);
 }
 
-/* arg: the heap block the referenced bytes lie in. */
+/* arg: the heap block the referenced bytes lie in. A big one (an image
+ * answer) is kept for the next big answer. */
 static void
 exchange_free_ref(const void *data, size_t len, void *arg)
 {
     (void)data;
     (void)len;
-    ir_free(arg);
+    ir_bigblock_put(arg);
 }
 
 void

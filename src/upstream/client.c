@@ -23,6 +23,7 @@
 #include <event2/event.h>
 
 #include "core/limits.h"
+#include "util/bigblock.h"
 #include "util/buf.h"
 #include "util/mem.h"
 #include "util/time.h"
@@ -312,8 +313,10 @@ upstream_size_body(struct ir_upstream_req *r)
                           &cl) != CURLE_OK ||
         cl <= 0 || (uint64_t)cl > r->body.max)
         return;
-    /* ir_buf_reserve rounds up to a power of two; size it exactly. */
-    if ((p = ir_malloc((size_t)cl + 1)) == NULL)
+    /* ir_buf_reserve rounds up to a power of two; size it exactly. A
+     * big one reuses the last big answer's pages when it can. */
+    if ((p = ir_bigblock_get((size_t)cl + 1)) == NULL &&
+        (p = ir_malloc((size_t)cl + 1)) == NULL)
         return;
     p[0] = '\0';
     r->body.data = p;

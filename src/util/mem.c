@@ -4,6 +4,7 @@
  */
 #include "util/mem.h"
 
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,6 +69,12 @@ char *
 ir_strdup(const char *s)
 {
     return s == NULL ? NULL : ir_strndup(s, strlen(s));
+}
+
+size_t
+ir_mem_usable(const void *p)
+{
+    return p == NULL ? 0 : malloc_usable_size((void *)p);
 }
 
 void
