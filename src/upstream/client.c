@@ -15,7 +15,6 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -284,20 +283,6 @@ upstream_header_cb(char *p, size_t size, size_t n, void *arg)
     return size * n;
 }
 
-/* A 45 MB image body is written once, front to back: with 2 MB pages
- * that is a few dozen page faults instead of ten thousand (a tenth of the
- * router's CPU for such a request). Only a hint; small bodies skip it. */
-static void
-upstream_huge_pages(char *p, size_t n)
-{
-    const uintptr_t huge = 2u << 20;
-    uintptr_t a = ((uintptr_t)p + huge - 1) & ~(huge - 1);
-    uintptr_t e = ((uintptr_t)p + n) & ~(huge - 1);
-
-    if (n >= 8 * huge && e > a)
-        (void)madvise((void *)a, e - a, MADV_HUGEPAGE);
-}
-
 /* Before the first byte of a body: room for all of it when the answer
  * says how long it is, so a 45 MB image is not copied through doubling
  * buffers up to 64 MB. Without Content-Length (or when it lies) the
@@ -320,8 +305,7 @@ upstream_size_body(struct ir_upstream_req *r)
         return;
     p[0] = '\0';
     r->body.data = p;
-    r->body.cap = (size_t)cl + 1;
-    upstream_huge_pages(p, (size_t)cl + 1);
+    r->body.cap = (size_t)cl + 1; /* ir_malloc hints huge pages */
 }
 
 static size_t
