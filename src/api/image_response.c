@@ -140,33 +140,45 @@ resp_add_openai_echo(struct ir_buf *b, const struct ir_request *req,
                        bg, ir_core_request_format_name(fmt), q, w, h);
 }
 
+/* Most bytes of the provider's answer an adopted block may keep before
+ * ours (sent around, not moved away). */
+#define RESP_SKIP_MAX (64 * 1024)
+
 /* The answer built around the only image's base64 in its own heap block
- * (the provider's answer body): moving it within memory already resident
- * costs a fraction of copying 45 MB into fresh pages. The image gives up
- * its base64. False (nothing changed) when that cannot be done. */
+ * (the provider's answer body); the image gives up its base64. The prefix
+ * goes in the body right before the base64 when it fits there, and the
+ * answer starts *skip bytes into out: nothing of the 45 MB moves. Else
+ * the base64 is moved down to follow the prefix (memory already
+ * resident: a fraction of copying it into fresh pages). False (nothing
+ * changed) when that cannot be done. */
 static bool
 resp_adopt(struct ir_buf *out, struct ir_gen_image *im, const char *prefix,
-           size_t plen)
+           size_t plen, size_t *skip)
 {
-    size_t off, n = im->b64_len, size;
+    size_t off, n = im->b64_len, size, start = 0;
     char *p;
 
     if (out->data != NULL || im->b64_buf == NULL || im->b64 == NULL ||
         plen + n + 1024 > out->max)
         return false;
     off = (size_t)(im->b64 - im->b64_buf);
-    size = plen + n + 1024 + 1;
+    if (off >= plen && off - plen <= RESP_SKIP_MAX &&
+        off + n + 1024 <= out->max)
+        start = off - plen;
+    size = start + plen + n + 1024 + 1;
     if (size < off + n + 1)
         size = off + n + 1;
     /* Large blocks are mmapped: realloc remaps pages, it does not copy. */
     if ((p = ir_realloc(im->b64_buf, size)) == NULL)
         return false;
-    memmove(p + plen, p + off, n);
-    memcpy(p, prefix, plen);
+    if (start + plen != off)
+        memmove(p + plen, p + off, n);
+    memcpy(p + start, prefix, plen);
     out->data = p;
-    out->len = plen + n;
+    out->len = start + plen + n;
     out->cap = size;
     p[out->len] = '\0';
+    *skip = start;
     im->b64 = im->b64_buf = NULL;
     im->b64_len = 0;
     return true;
@@ -175,7 +187,8 @@ resp_adopt(struct ir_buf *out, struct ir_gen_image *im, const char *prefix,
 ir_err
 ir_api_render_json(enum ir_api_flavor f, const struct ir_request *req,
                    int64_t created, struct ir_gen_result *res,
-                   const struct ir_api_usage *u, struct ir_buf *out)
+                   const struct ir_api_usage *u, struct ir_buf *out,
+                   size_t *skip)
 {
     size_t i, total = 64;
     char head[96];
@@ -187,8 +200,9 @@ ir_api_render_json(enum ir_api_flavor f, const struct ir_request *req,
                     "\"b64_json\":\"", (long long)created);
     if (hlen < 0 || (size_t)hlen >= sizeof head)
         return IR_EINVAL;
+    *skip = 0;
     if (res->nimages == 1)
-        adopted = resp_adopt(out, &res->images[0], head, (size_t)hlen);
+        adopted = resp_adopt(out, &res->images[0], head, (size_t)hlen, skip);
     if (!adopted) {
         for (i = 0; i < res->nimages; i++)
             total += resp_b64_len(&res->images[i]) + 64;
@@ -267,36 +281,55 @@ ir_api_render_partial(enum ir_api_flavor f, const struct ir_request *req,
 
 ir_err
 ir_api_render_completed(enum ir_api_flavor f, const struct ir_request *req,
-                        int64_t created, const struct ir_gen_image *im,
+                        int64_t created, struct ir_gen_image *im,
                         const struct ir_api_usage *u, bool last,
-                        struct ir_buf *out)
+                        struct ir_buf *out, size_t *skip)
 {
     const char *mt = ir_image_media_type(im->format);
+    struct ir_buf pre;
+    bool adopted;
     ir_err err;
 
-    if ((err = ir_buf_reserve(out, resp_b64_len(im) + 1024)))
+    /* The event's start, then the image: adopted when out is empty (as
+     * in ir_api_render_json), else copied. */
+    ir_buf_init(&pre, 4096);
+    if (f == IR_API_OPENAI)
+        err = ir_buf_addf(&pre,
+                          "event: image_generation.completed\n"
+                          "data: {\"type\":\"image_generation."
+                          "completed\",\"created_at\":%lld,",
+                          (long long)created);
+    else
+        err = ir_buf_addf(&pre,
+                          "data: {\"type\":\"image_generation.completed\","
+                          "\"created\":%lld,",
+                          (long long)created);
+    if (err == IR_OK && f == IR_API_OPENAI)
+        err = resp_add_openai_echo(&pre, req, im->format, im->w, im->h);
+    if (err == IR_OK)
+        err = ir_buf_adds(&pre, f == IR_API_OPENAI ? ",\"b64_json\":\""
+                                                   : "\"b64_json\":\"");
+    if (err != IR_OK) {
+        ir_buf_cleanup(&pre);
         return err;
+    }
+    adopted = out->data == NULL && resp_adopt(out, im, pre.data, pre.len,
+                                              skip);
+    if (!adopted &&
+        ((err = ir_buf_reserve(out, resp_b64_len(im) + pre.len + 1024)) ||
+         (err = ir_buf_add(out, pre.data, pre.len)) ||
+         (err = resp_add_image(out, im)))) {
+        ir_buf_cleanup(&pre);
+        return err;
+    }
+    ir_buf_cleanup(&pre);
     if (f == IR_API_OPENAI) {
-        if ((err = ir_buf_addf(out,
-                               "event: image_generation.completed\n"
-                               "data: {\"type\":\"image_generation."
-                               "completed\",\"created_at\":%lld,",
-                               (long long)created)) ||
-            (err = resp_add_openai_echo(out, req, im->format, im->w,
-                                        im->h)) ||
-            (err = ir_buf_adds(out, ",\"b64_json\":\"")) ||
-            (err = resp_add_image(out, im)) ||
-            (err = ir_buf_adds(out, "\",\"usage\":")) ||
+        if ((err = ir_buf_adds(out, "\",\"usage\":")) ||
             (err = resp_add_usage_openai(out, u)))
             return err;
         return ir_buf_adds(out, "}\n\n");
     }
-    if ((err = ir_buf_addf(out,
-                           "data: {\"type\":\"image_generation.completed\","
-                           "\"created\":%lld,\"b64_json\":\"",
-                           (long long)created)) ||
-        (err = resp_add_image(out, im)) ||
-        (err = ir_buf_addc(out, '"')))
+    if ((err = ir_buf_addc(out, '"')))
         return err;
     if (mt != NULL && (err = ir_buf_addf(out, ",\"media_type\":\"%s\"", mt)))
         return err;

@@ -332,7 +332,7 @@ img_respond(struct img_gen *g)
 {
     struct ir_gen_result *res = &g->end->out.res;
     struct ir_buf b;
-    size_t i, len;
+    size_t i, len, skip = 0;
     char *bytes;
     ir_err err = IR_OK;
 
@@ -350,7 +350,8 @@ img_respond(struct img_gen *g)
         for (i = 0; err == IR_OK && i < res->nimages; i++)
             err = ir_api_render_completed(g->flavor, &g->req, g->created,
                                           &res->images[i], &g->usage,
-                                          i + 1 == res->nimages, &b);
+                                          i + 1 == res->nimages, &b,
+                                          &skip);
         if (err == IR_OK && g->flavor == IR_API_OPENROUTER)
             err = ir_buf_adds(&b, "data: [DONE]\n\n");
         if (err != IR_OK) {
@@ -363,15 +364,16 @@ img_respond(struct img_gen *g)
             ir_error_cleanup(&e);
             return;
         }
-        ir_routing_metrics_request(g->srv->metrics, 200, (int64_t)b.len);
+        ir_routing_metrics_request(g->srv->metrics, 200,
+                                   (int64_t)(b.len - skip));
         bytes = ir_buf_take(&b, &len);
-        ir_exchange_stream_write_owned(g->x, bytes, len);
+        ir_exchange_stream_write_owned_at(g->x, bytes, skip, len - skip);
         ir_exchange_stream_end(g->x);
         img_free(g);
         return;
     }
     err = ir_api_render_json(g->flavor, &g->req, g->created, res, &g->usage,
-                             &b);
+                             &b, &skip);
     if (err == IR_OK &&
         (ir_exchange_header_add(g->x, "X-Generation-Id", g->gen_id) ||
          ir_exchange_header_add(g->x, "X-Provider-Name",
@@ -388,9 +390,10 @@ img_respond(struct img_gen *g)
         ir_error_cleanup(&e);
         return;
     }
-    ir_routing_metrics_request(g->srv->metrics, 200, (int64_t)b.len);
+    ir_routing_metrics_request(g->srv->metrics, 200, (int64_t)(b.len - skip));
     bytes = ir_buf_take(&b, &len);
-    ir_exchange_reply_owned(g->x, 200, "application/json", bytes, len);
+    ir_exchange_reply_owned_at(g->x, 200, "application/json", bytes, skip,
+                               len - skip);
     img_free(g);
 }
 

@@ -9,6 +9,9 @@
 #include <stdint.h>
 #include <string.h>
 #include <strings.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "util/mem.h"
 
@@ -99,34 +102,79 @@ ir_base64_encode(const void *in, size_t n, char **out, size_t *outlen)
     return IR_OK;
 }
 
-/* 1 when c is outside the alphabet (padding included); branch-free so
- * that the block loop below vectorizes. */
-static inline unsigned
-base64_not_alpha(unsigned char c)
+/* Is c one of the 64 alphabet bytes (padding not included)? */
+static inline bool
+base64_is_alpha(unsigned char c)
 {
-    return !(((unsigned char)(c - 'A') < 26) | ((unsigned char)(c - 'a') < 26) |
-             ((unsigned char)(c - '0') < 10) | (c == '+') | (c == '/'));
+    return base64_table[c] != B64_BAD && base64_table[c] < B64_WS;
+}
+
+#if defined(__SSE2__)
+/* Bit i set when p[i] is an alphabet byte, for 16 bytes. Letters are
+ * case-folded by OR 0x20 ('@' and '`' fold to 0x60, outside a-z); '/'
+ * and the digits are one run, 0x2f..0x39. Bytes from 0x80 up are negative
+ * in the signed compares, so they fail every range. */
+static inline unsigned
+base64_alpha_mask16(const unsigned char *p)
+{
+    __m128i c = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i l = _mm_or_si128(c, _mm_set1_epi8(0x20));
+    __m128i az = _mm_and_si128(_mm_cmpgt_epi8(l, _mm_set1_epi8(0x60)),
+                               _mm_cmplt_epi8(l, _mm_set1_epi8(0x7b)));
+    __m128i d = _mm_and_si128(_mm_cmpgt_epi8(c, _mm_set1_epi8(0x2e)),
+                              _mm_cmplt_epi8(c, _mm_set1_epi8(0x3a)));
+    __m128i plus = _mm_cmpeq_epi8(c, _mm_set1_epi8(0x2b));
+
+    return (unsigned)_mm_movemask_epi8(
+        _mm_or_si128(_mm_or_si128(az, d), plus));
+}
+#endif
+
+size_t
+ir_base64_alpha_span(const char *in, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)in;
+    size_t i = 0;
+
+#if defined(__SSE2__)
+    unsigned m0, m1, m2, m3;
+
+    /* 64 bytes a step: one branch per step while all are alphabet. */
+    for (; i + 64 <= n; i += 64) {
+        m0 = base64_alpha_mask16(p + i);
+        m1 = base64_alpha_mask16(p + i + 16);
+        m2 = base64_alpha_mask16(p + i + 32);
+        m3 = base64_alpha_mask16(p + i + 48);
+        if ((m0 & m1 & m2 & m3) != 0xffff) {
+            uint64_t bad = ~((uint64_t)m0 | (uint64_t)m1 << 16 |
+                             (uint64_t)m2 << 32 | (uint64_t)m3 << 48);
+
+            return i + (size_t)__builtin_ctzll(bad);
+        }
+    }
+    for (; i + 16 <= n; i += 16) {
+        m0 = base64_alpha_mask16(p + i);
+        if (m0 != 0xffff)
+            return i + (size_t)__builtin_ctz(~m0 & 0xffff);
+    }
+#endif
+    while (i < n && base64_is_alpha(p[i]))
+        i++;
+    return i;
 }
 
 bool
 ir_base64_canonical(const char *in, size_t n, size_t *outlen)
 {
     const unsigned char *p = (const unsigned char *)in;
-    size_t i = 0, body, pads = 0;
-    unsigned bad = 0, k;
+    size_t body, pads = 0;
 
     if (n % 4 != 0)
         return false;
     if (n > 0 && p[n - 1] == '=')
         pads = n > 1 && p[n - 2] == '=' ? 2 : 1;
     body = n - pads;
-    /* Fixed-size blocks: the compiler turns these into vector code. */
-    for (; i + 64 <= body; i += 64)
-        for (k = 0; k < 64; k++)
-            bad |= base64_not_alpha(p[i + k]);
-    for (; i < body; i++)
-        bad |= base64_not_alpha(p[i]);
-    if (bad != 0)
+    if (ir_base64_alpha_span(in, body) != body)
         return false;
     if (outlen != NULL)
         *outlen = n / 4 * 3 - pads;

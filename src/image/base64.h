@@ -20,6 +20,11 @@ ir_err ir_base64_encode(const void *in, size_t n, char **out, size_t *outlen)
 ir_err ir_base64_decode(const char *in, size_t n, unsigned char **out,
                         size_t *outlen) IR_MUST_CHECK;
 
+/* The length of the longest prefix of in[0..n) made of alphabet bytes
+ * (A-Z a-z 0-9 + /; '=' is not one): where a base64 string stops. One
+ * pass, 64 bytes a step with SSE2. */
+size_t ir_base64_alpha_span(const char *in, size_t n);
+
 /* Is in[0..n) canonical base64, as ir_base64_encode writes it: a length
  * that is a multiple of 4, alphabet bytes only, and '=' padding only in
  * the last two places? Such text can be sent on as it is. *outlen gets

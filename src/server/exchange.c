@@ -14,6 +14,7 @@
 
 #include "core/limits.h"
 #include "server/conn.h"
+#include "util/bigblock.h"
 #include "util/mem.h"
 #include "util/time.h"
 #include "util/url.h"
@@ -241,17 +242,27 @@ exchange_head(struct ir_exchange *x, int status, const char *ctype,
     evbuffer_add(out, "\r\n", 2);
 }
 
+/* arg: the heap block the referenced bytes lie in. A big one (an image
+ * answer) is kept for the next big answer. */
 static void
 exchange_free_ref(const void *data, size_t len, void *arg)
 {
+    (void)data;
     (void)len;
-    (void)arg;
-    ir_free((void *)data);
+    ir_bigblock_put(arg);
 }
 
 void
 ir_exchange_reply_owned(struct ir_exchange *x, int status, const char *ctype,
                         void *owned_body, size_t len)
+{
+    ir_exchange_reply_owned_at(x, status, ctype, owned_body, 0, len);
+}
+
+void
+ir_exchange_reply_owned_at(struct ir_exchange *x, int status,
+                           const char *ctype, void *block, size_t skip,
+                           size_t len)
 {
     struct evbuffer *out;
 
@@ -259,11 +270,11 @@ ir_exchange_reply_owned(struct ir_exchange *x, int status, const char *ctype,
         exchange_head(x, status, ctype, (long long)len);
         out = bufferevent_get_output(ir_server_conn_bev(x->conn));
         if (len > 0 && strcmp(x->method, "HEAD") != 0 &&
-            evbuffer_add_reference(out, owned_body, len, exchange_free_ref,
-                                   NULL) == 0)
-            owned_body = NULL; /* the buffer frees it once written */
+            evbuffer_add_reference(out, (char *)block + skip, len,
+                                   exchange_free_ref, block) == 0)
+            block = NULL; /* the buffer frees it once written */
     }
-    ir_free(owned_body);
+    ir_free(block);
     exchange_finish(x);
 }
 
@@ -326,9 +337,9 @@ exchange_chunk(struct ir_exchange *x, const void *p, size_t n, void *owned)
     if (!x->http10)
         evbuffer_add_printf(out, "%zx\r\n", n);
     if (owned != NULL) {
-        if (evbuffer_add_reference(out, owned, n, exchange_free_ref, NULL) !=
+        if (evbuffer_add_reference(out, p, n, exchange_free_ref, owned) !=
             0) {
-            evbuffer_add(out, owned, n);
+            evbuffer_add(out, p, n);
             ir_free(owned);
         }
     } else {
@@ -348,6 +359,13 @@ void
 ir_exchange_stream_write_owned(struct ir_exchange *x, void *owned, size_t n)
 {
     exchange_chunk(x, owned, n, owned);
+}
+
+void
+ir_exchange_stream_write_owned_at(struct ir_exchange *x, void *block,
+                                  size_t skip, size_t n)
+{
+    exchange_chunk(x, (char *)block + skip, n, block);
 }
 
 void

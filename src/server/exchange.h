@@ -49,6 +49,10 @@ void ir_exchange_reply(struct ir_exchange *x, int status, const char *ctype,
 void ir_exchange_reply_owned(struct ir_exchange *x, int status,
                              const char *ctype, void *owned_body,
                              size_t len);
+/* The body is block[skip .. skip + len); block is freed with ir_free. */
+void ir_exchange_reply_owned_at(struct ir_exchange *x, int status,
+                                const char *ctype, void *block, size_t skip,
+                                size_t len);
 void ir_exchange_reply_error(struct ir_exchange *x, const struct ir_error *e);
 /* Adds Retry-After when e->retry_after_s > 0. */
 
@@ -58,6 +62,9 @@ void ir_exchange_stream_begin(struct ir_exchange *x, int status,
 void ir_exchange_stream_write(struct ir_exchange *x, const void *p, size_t n);
 void ir_exchange_stream_write_owned(struct ir_exchange *x, void *owned,
                                     size_t n);
+/* Writes block[skip .. skip + n) and frees block with ir_free. */
+void ir_exchange_stream_write_owned_at(struct ir_exchange *x, void *block,
+                                       size_t skip, size_t n);
 void ir_exchange_stream_end(struct ir_exchange *x);
 bool ir_exchange_streaming(const struct ir_exchange *x);
 /* Bytes queued to the client and not yet written (for back-pressure). */

@@ -26,6 +26,7 @@
 #include "server/http_server.h"
 #include "store/store.h"
 #include "upstream/client.h"
+#include "util/bigblock.h"
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/time.h"
@@ -83,6 +84,7 @@ server_drain_check(evutil_socket_t fd, short what, void *arg)
 
     (void)fd;
     (void)what;
+    ir_bigblock_trim(ir_time_mono_ms(), 0);
     if (s->stopping && ir_http_server_inflight(s->http) == 0 &&
         ir_workers_pending(s->workers) == 0)
         event_base_loopbreak(s->base);
@@ -258,5 +260,6 @@ ir_server_free(struct ir_server *s)
     ir_catalog_free(s->catalog);
     if (s->base != NULL)
         event_base_free(s->base);
+    ir_bigblock_trim(0, 1);
     ir_free(s);
 }

@@ -4,8 +4,14 @@
  */
 #include "util/mem.h"
 
+#include <malloc.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+
+/* Blocks this big get transparent huge pages. */
+#define MEM_HUGE_MIN ((size_t)8 << 20)
 
 static _Thread_local unsigned long mem_fail_countdown;
 
@@ -15,6 +21,22 @@ mem_should_fail(void)
     if (mem_fail_countdown == 0)
         return 0;
     return --mem_fail_countdown == 0;
+}
+
+/* A big block (an image, its base64, an answer around it) is written
+ * front to back once: with 2 MB pages that is a few dozen page faults
+ * instead of ten thousand 4 KB ones, which cost ~16 us each on a VM (180
+ * ms for 45 MB). Only a hint, on the block's 2 MB-aligned interior. */
+static void *
+mem_hint_huge(void *p, size_t n)
+{
+    const uintptr_t huge = (uintptr_t)2 << 20;
+    uintptr_t a = ((uintptr_t)p + huge - 1) & ~(huge - 1);
+    uintptr_t e = ((uintptr_t)p + n) & ~(huge - 1);
+
+    if (p != NULL && n >= MEM_HUGE_MIN && e > a)
+        (void)madvise((void *)a, e - a, MADV_HUGEPAGE);
+    return p;
 }
 
 void
@@ -28,7 +50,7 @@ ir_malloc(size_t n)
 {
     if (mem_should_fail())
         return NULL;
-    return malloc(n == 0 ? 1 : n);
+    return mem_hint_huge(malloc(n == 0 ? 1 : n), n);
 }
 
 void *
@@ -36,7 +58,8 @@ ir_calloc(size_t count, size_t n)
 {
     if (mem_should_fail())
         return NULL;
-    return calloc(count == 0 ? 1 : count, n == 0 ? 1 : n);
+    return mem_hint_huge(calloc(count == 0 ? 1 : count, n == 0 ? 1 : n),
+                         n != 0 && count > SIZE_MAX / n ? 0 : count * n);
 }
 
 void *
@@ -44,7 +67,7 @@ ir_realloc(void *p, size_t n)
 {
     if (mem_should_fail())
         return NULL;
-    return realloc(p, n == 0 ? 1 : n);
+    return mem_hint_huge(realloc(p, n == 0 ? 1 : n), n);
 }
 
 char *
@@ -68,6 +91,12 @@ char *
 ir_strdup(const char *s)
 {
     return s == NULL ? NULL : ir_strndup(s, strlen(s));
+}
+
+size_t
+ir_mem_usable(const void *p)
+{
+    return p == NULL ? 0 : malloc_usable_size((void *)p);
 }
 
 void

@@ -12,6 +12,8 @@ void *ir_realloc(void *p, size_t n);
 char *ir_strdup(const char *s);
 char *ir_strndup(const char *s, size_t n);
 void ir_free(void *p);
+/* How many bytes the block at p can hold (at least what was asked). */
+size_t ir_mem_usable(const void *p);
 
 /* Tests: make the nth allocation from now fail (0 disables). Per thread. */
 void ir_mem_fail_at(unsigned long n);

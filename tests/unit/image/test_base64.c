@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0
  * tests/unit/image/test_base64.c - image/base64.c: RFC 4648 vectors,
  * round trips of every length 0..300, whitespace and padding rules,
- * invalid bytes, data: URL parsing, and allocation failure.
+ * invalid bytes, data: URL parsing, and allocation failure; the
+ * vector alphabet scan against a byte loop.
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -301,6 +303,86 @@ test_large_round_trip(void **state)
     ir_free(data);
 }
 
+/* The byte-at-a-time oracle for ir_base64_alpha_span. */
+static size_t
+span_ref(const unsigned char *p, size_t n)
+{
+    static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                            "abcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (p[i] == '\0' || memchr(a, p[i], sizeof a - 1) == NULL)
+            break;
+    return i;
+}
+
+/* Every byte value at every place of every length 0..96, from four
+ * alignments: the span stops exactly there or not at all. */
+static void
+test_alpha_span_every_byte(void **state)
+{
+    unsigned char buf[96 + 4];
+    size_t n, pos, off, want;
+    unsigned v;
+
+    (void)state;
+    for (off = 0; off < 4; off++) {
+        for (n = 0; n <= 96; n++) {
+            memset(buf, 'Q', sizeof buf);
+            assert_int_equal(ir_base64_alpha_span((char *)buf + off, n), n);
+            for (pos = 0; pos < n; pos++) {
+                for (v = 0; v < 256; v++) {
+                    buf[off + pos] = (unsigned char)v;
+                    want = span_ref(buf + off, n);
+                    if (ir_base64_alpha_span((char *)buf + off, n) != want)
+                        fail_msg("n %zu pos %zu byte 0x%02x", n, pos, v);
+                }
+                buf[off + pos] = 'Q';
+            }
+        }
+    }
+}
+
+/* Random buffers, mostly alphabet with a rare other byte, against the
+ * oracle; and ir_base64_canonical against its definition. */
+static void
+test_alpha_span_random(void **state)
+{
+    static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                            "abcdefghijklmnopqrstuvwxyz0123456789+/";
+    unsigned char buf[700];
+    uint32_t x = 12345;
+    size_t it, n, i, pads, dec, want_dec;
+    bool want;
+
+    (void)state;
+    for (it = 0; it < 20000; it++) {
+        x = x * 1103515245u + 12345u;
+        n = (x >> 8) % sizeof buf;
+        for (i = 0; i < n; i++) {
+            x = x * 1103515245u + 12345u;
+            buf[i] = (x >> 16) % 97 == 0 ? (unsigned char)(x >> 8)
+                                         : (unsigned char)a[(x >> 16) % 64];
+        }
+        /* Sometimes padding at the end. */
+        if (n >= 2 && it % 3 == 0)
+            buf[n - 1] = '=';
+        if (n >= 2 && it % 6 == 0)
+            buf[n - 2] = '=';
+        assert_int_equal(ir_base64_alpha_span((char *)buf, n),
+                         span_ref(buf, n));
+        pads = n > 0 && buf[n - 1] == '=' ? 1 + (n > 1 && buf[n - 2] == '=')
+                                          : 0;
+        want = n % 4 == 0 && span_ref(buf, n - pads) == n - pads;
+        want_dec = n / 4 * 3 - pads;
+        dec = 0;
+        assert_int_equal(ir_base64_canonical((char *)buf, n, &dec), want);
+        if (want)
+            assert_int_equal(dec, want_dec);
+    }
+}
+
 int
 main(void)
 {
@@ -315,6 +397,8 @@ main(void)
         cmocka_unit_test(test_data_url_bad),
         cmocka_unit_test(test_alloc_failure),
         cmocka_unit_test(test_large_round_trip),
+        cmocka_unit_test(test_alpha_span_every_byte),
+        cmocka_unit_test(test_alpha_span_random),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

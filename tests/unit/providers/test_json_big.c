@@ -16,6 +16,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "image/base64.h"
 #include "providers/json_big.h"
 #include "util/mem.h"
 
@@ -262,6 +263,51 @@ test_canonical_mark(void **state)
     json_decref(t);
 }
 
+/* Strings of alphabet bytes, padding, "\/", other escapes and spaces,
+ * around the threshold: the same tree as jansson's, and a string is
+ * marked canonical exactly when ir_base64_canonical says so. */
+static void
+test_canonical_random(void **state)
+{
+    static const char *bits[] = {"A", "z", "0", "+", "/", "=",
+                                 "\\/", "\\n", " ", "Q"};
+    char body[256], str[160];
+    struct ir_json_big_str s;
+    uint32_t x = 99;
+    size_t it, n, k, len;
+    json_t *t, *v;
+    char *d;
+
+    (void)state;
+    for (it = 0; it < 20000; it++) {
+        x = x * 1103515245u + 12345u;
+        n = (x >> 8) % 24;
+        str[0] = '\0';
+        for (k = 0; k < n; k++) {
+            x = x * 1103515245u + 12345u;
+            /* Mostly letters, the rest now and then. */
+            strcat(str, bits[(x >> 16) % 7 == 0 ? (x >> 20) % 10 : 9]);
+        }
+        if (it % 3 == 0)
+            strcat(str, it % 2 ? "=" : "==");
+        (void)snprintf(body, sizeof body, "{\"k\":\"%s\",\"n\":1}", str);
+        len = strlen(body);
+        same_tree(body, 4, strlen(str) >= 4 && strstr(str, "\\n") == NULL);
+        t = ir_json_big_load(body, len, 4);
+        assert_non_null(t);
+        v = json_object_get(t, "k");
+        if (ir_json_big_get(body, len, json_string_value(v), &s)) {
+            d = ir_json_big_dup(&s, NULL);
+            assert_non_null(d);
+            assert_int_equal(s.canonical,
+                             !s.escaped &&
+                                 ir_base64_canonical(d, strlen(d), NULL));
+            ir_free(d);
+        }
+        json_decref(t);
+    }
+}
+
 /* A megabyte-sized value with "\/" every so often, and many strings. */
 static void
 test_large(void **state)
@@ -299,6 +345,7 @@ main(void)
         cmocka_unit_test(test_invalid),
         cmocka_unit_test(test_forged),
         cmocka_unit_test(test_canonical_mark),
+        cmocka_unit_test(test_canonical_random),
         cmocka_unit_test(test_large),
     };
 

@@ -4,7 +4,7 @@
  * kept as base64 comes out byte for byte as the provider sent it (no
  * decode, header read from its head), a different format still
  * transcodes, and unreadable, garbled or non-canonical images behave as
- * before.
+ * before; an adopted base64 block renders the same answer as a copy.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -142,13 +142,15 @@ nt_render(struct nt *t)
 {
     struct ir_api_usage u = {0};
     struct ir_buf b;
+    size_t skip;
     json_t *root;
     char *s;
 
     ir_buf_init(&b, 1u << 30);
     assert_int_equal(ir_api_render_json(IR_API_OPENROUTER, &t->req, 7,
-                                        &t->res, &u, &b), IR_OK);
-    root = json_loadb(b.data, b.len, 0, NULL);
+                                        &t->res, &u, &b, &skip), IR_OK);
+    assert_true(skip <= b.len);
+    root = json_loadb(b.data + skip, b.len - skip, 0, NULL);
     assert_non_null(root);
     assert_int_equal(json_integer_value(json_object_get(root, "created")),
                      7);
@@ -480,6 +482,78 @@ test_big_text(void **state)
     ir_free(text);
 }
 
+/* One image rendered three ways: its base64 copied (no block of its own),
+ * adopted from a block where it lies at offset off. The answers (from
+ * *skip on) are the same bytes, for the JSON body and the SSE completed
+ * event of both APIs. */
+static void
+render_one(int how, const struct ir_request *req, struct ir_gen_image *im,
+           struct ir_buf *out, size_t *skip)
+{
+    struct ir_gen_result res;
+    struct ir_api_usage u = {0};
+
+    *skip = 0;
+    ir_buf_init(out, 1u << 30);
+    if (how == 0) {
+        memset(&res, 0, sizeof res);
+        res.images[0] = *im;
+        res.nimages = 1;
+        assert_int_equal(ir_api_render_json(IR_API_OPENROUTER, req, 7, &res,
+                                            &u, out, skip), IR_OK);
+        *im = res.images[0];
+        return;
+    }
+    assert_int_equal(ir_api_render_completed(how == 1 ? IR_API_OPENROUTER
+                                                      : IR_API_OPENAI,
+                                             req, 7, im, &u, true, out,
+                                             skip), IR_OK);
+}
+
+static void
+test_render_adopt(void **state)
+{
+    static const size_t offs[] = {0, 1, 40, 44, 45, 100, 300, 70000};
+    const char *b64 = "QUJDREVGR0hJSktMTU5PUA==";
+    size_t n = strlen(b64), i, skip, skip2;
+    struct ir_request req;
+    struct ir_gen_image im, ref;
+    struct ir_buf want, got;
+    int how;
+
+    (void)state;
+    memset(&req, 0, sizeof req);
+    req.prompt = (char *)"a cat";
+    memset(&ref, 0, sizeof ref);
+    ref.b64 = (char *)b64;
+    ref.b64_len = n;
+    ref.len = 16;
+    ref.format = IR_FORMAT_PNG;
+    ref.w = ref.h = 4;
+    for (how = 0; how < 3; how++) {
+        im = ref;
+        render_one(how, &req, &im, &want, &skip);
+        assert_int_equal(skip, 0);
+        for (i = 0; i < sizeof offs / sizeof offs[0]; i++) {
+            im = ref;
+            im.b64_buf = ir_malloc(offs[i] + n + 1);
+            assert_non_null(im.b64_buf);
+            memset(im.b64_buf, 'x', offs[i]);
+            memcpy(im.b64_buf + offs[i], b64, n + 1);
+            im.b64 = im.b64_buf + offs[i];
+            render_one(how, &req, &im, &got, &skip2);
+            assert_null(im.b64_buf); /* adopted */
+            assert_true(skip2 <= got.len);
+            if (got.len - skip2 != want.len ||
+                memcmp(got.data + skip2, want.data, want.len) != 0)
+                fail_msg("render %d, offset %zu: %.*s", how, offs[i],
+                         (int)(got.len - skip2), got.data + skip2);
+            ir_buf_cleanup(&got);
+        }
+        ir_buf_cleanup(&want);
+    }
+}
+
 int
 main(void)
 {
@@ -490,6 +564,7 @@ main(void)
         cmocka_unit_test(test_noncanonical),
         cmocka_unit_test(test_unreadable),
         cmocka_unit_test(test_big_text),
+        cmocka_unit_test(test_render_adopt),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
