@@ -10,14 +10,13 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#include <curl/curl.h>
-
 #include "cli/cli.h"
 #include "cli/keys.h"
 #include "image/image.h"
 #include "server/http_server.h"
 #include "server/server.h"
 #include "store/store.h"
+#include "upstream/client.h"
 #include "util/log.h"
 
 static void
@@ -340,7 +339,9 @@ main(int argc, char **argv)
     }
     /* A client that goes away must not kill the server. */
     signal(SIGPIPE, SIG_IGN);
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+    /* serve sets up curl (and OpenSSL) on its first outbound request;
+     * the client commands need it now. */
+    if (strcmp(cmd, "serve") != 0 && ir_upstream_global_init() != IR_OK) {
         fprintf(stderr, "imagerouter: curl_global_init failed\n");
         return 1;
     }
@@ -365,6 +366,6 @@ main(int argc, char **argv)
         main_usage(stderr);
         rc = 2;
     }
-    curl_global_cleanup();
+    ir_upstream_global_cleanup();
     return rc;
 }

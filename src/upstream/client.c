@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -147,6 +148,39 @@ upstream_socket_fn(CURL *easy, curl_socket_t s, int what, void *arg,
     return 0;
 }
 
+/* curl_global_init (OpenSSL's setup: config, providers, a few MB of
+ * touched pages) runs once, on the first transfer, not at start. */
+static pthread_once_t upstream_once = PTHREAD_ONCE_INIT;
+static CURLcode upstream_init_rc = CURLE_FAILED_INIT;
+static bool upstream_inited;
+
+static void
+upstream_global_init_once(void)
+{
+    upstream_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+    upstream_inited = upstream_init_rc == CURLE_OK;
+}
+
+ir_err
+ir_upstream_global_init(void)
+{
+    pthread_once(&upstream_once, upstream_global_init_once);
+    return upstream_init_rc == CURLE_OK ? IR_OK : IR_EINTERNAL;
+}
+
+bool
+ir_upstream_global_inited(void)
+{
+    return upstream_inited;
+}
+
+void
+ir_upstream_global_cleanup(void)
+{
+    if (upstream_inited)
+        curl_global_cleanup();
+}
+
 ir_err
 ir_upstream_new(struct event_base *base, struct ir_upstream **out)
 {
@@ -155,12 +189,27 @@ ir_upstream_new(struct event_base *base, struct ir_upstream **out)
     if (u == NULL)
         return IR_ENOMEM;
     u->base = base;
-    u->multi = curl_multi_init();
     u->timer = evtimer_new(base, upstream_timer_cb, u);
-    if (u->multi == NULL || u->timer == NULL) {
+    if (u->timer == NULL) {
         ir_upstream_free(u);
         return IR_ENOMEM;
     }
+    *out = u;
+    return IR_OK;
+}
+
+/* The multi handle is made with the first transfer (see above). */
+static ir_err
+upstream_multi(struct ir_upstream *u)
+{
+    ir_err err;
+
+    if (u->multi != NULL)
+        return IR_OK;
+    if ((err = ir_upstream_global_init()))
+        return err;
+    if ((u->multi = curl_multi_init()) == NULL)
+        return IR_ENOMEM;
     curl_multi_setopt(u->multi, CURLMOPT_SOCKETFUNCTION, upstream_socket_fn);
     curl_multi_setopt(u->multi, CURLMOPT_SOCKETDATA, u);
     curl_multi_setopt(u->multi, CURLMOPT_TIMERFUNCTION, upstream_timer_fn);
@@ -170,8 +219,13 @@ ir_upstream_new(struct event_base *base, struct ir_upstream **out)
      * other. Idle connections are kept for reuse, up to this many. */
     curl_multi_setopt(u->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 0L);
     curl_multi_setopt(u->multi, CURLMOPT_MAXCONNECTS, 1024L);
-    *out = u;
     return IR_OK;
+}
+
+bool
+ir_upstream_started(const struct ir_upstream *u)
+{
+    return u->multi != NULL;
 }
 
 static void
@@ -424,11 +478,16 @@ ir_upstream_send(struct ir_upstream *u, struct ir_http_req *owned_req,
                  ir_upstream_data_cb *on_data, ir_upstream_done_cb *done,
                  void *arg, struct ir_upstream_req **out)
 {
-    struct ir_upstream_req *r = ir_calloc(1, sizeof *r);
+    struct ir_upstream_req *r;
     struct curl_slist *h;
     size_t i;
+    ir_err err;
 
-    if (r == NULL) {
+    if ((err = upstream_multi(u))) {
+        ir_http_req_cleanup(owned_req);
+        return err;
+    }
+    if ((r = ir_calloc(1, sizeof *r)) == NULL) {
         ir_http_req_cleanup(owned_req);
         return IR_ENOMEM;
     }
