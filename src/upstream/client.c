@@ -24,7 +24,9 @@
 #include <event2/event.h>
 
 #include "core/limits.h"
+#include "upstream/curl_lazy.h"
 #include "util/buf.h"
+#include "util/log.h"
 #include "util/mem.h"
 #include "util/time.h"
 
@@ -165,7 +167,13 @@ ir_err
 ir_upstream_global_init(void)
 {
     pthread_once(&upstream_once, upstream_global_init_once);
-    return upstream_init_rc == CURLE_OK ? IR_OK : IR_EINTERNAL;
+    if (upstream_init_rc != CURLE_OK) {
+        ir_log(IR_LOG_ERROR, "libcurl: %s",
+               *ir_upstream_curl_lazy_error() ? ir_upstream_curl_lazy_error()
+                                              : "curl_global_init failed");
+        return IR_EINTERNAL;
+    }
+    return IR_OK;
 }
 
 bool
