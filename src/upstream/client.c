@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -150,24 +151,27 @@ upstream_socket_fn(CURL *easy, curl_socket_t s, int what, void *arg,
     return 0;
 }
 
-/* curl_global_init (OpenSSL's setup: config, providers, a few MB of
- * touched pages) runs once, on the first transfer, not at start. */
-static pthread_once_t upstream_once = PTHREAD_ONCE_INIT;
-static CURLcode upstream_init_rc = CURLE_FAILED_INIT;
-static bool upstream_inited;
-
-static void
-upstream_global_init_once(void)
-{
-    upstream_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-    upstream_inited = upstream_init_rc == CURLE_OK;
-}
+/* curl_global_init (loading libcurl, OpenSSL's setup: a few MB of
+ * touched pages) runs on the first transfer, not at start; until it
+ * succeeds, each transfer tries again (the failure may be passing, such
+ * as no descriptor free to open the library with). */
+static pthread_mutex_t upstream_init_mu = PTHREAD_MUTEX_INITIALIZER;
+static _Atomic bool upstream_inited;
 
 ir_err
 ir_upstream_global_init(void)
 {
-    pthread_once(&upstream_once, upstream_global_init_once);
-    if (upstream_init_rc != CURLE_OK) {
+    CURLcode rc = CURLE_OK;
+
+    if (atomic_load(&upstream_inited))
+        return IR_OK;
+    pthread_mutex_lock(&upstream_init_mu);
+    if (!atomic_load(&upstream_inited)) {
+        rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+        atomic_store(&upstream_inited, rc == CURLE_OK);
+    }
+    pthread_mutex_unlock(&upstream_init_mu);
+    if (rc != CURLE_OK) {
         ir_log(IR_LOG_ERROR, "libcurl: %s",
                *ir_upstream_curl_lazy_error() ? ir_upstream_curl_lazy_error()
                                               : "curl_global_init failed");
@@ -179,14 +183,15 @@ ir_upstream_global_init(void)
 bool
 ir_upstream_global_inited(void)
 {
-    return upstream_inited;
+    return atomic_load(&upstream_inited);
 }
 
 void
 ir_upstream_global_cleanup(void)
 {
-    if (upstream_inited)
+    if (atomic_load(&upstream_inited))
         curl_global_cleanup();
+    atomic_store(&upstream_inited, false);
 }
 
 ir_err

@@ -53,7 +53,10 @@ ir_dlib_load(struct ir_dlib *d)
         st = atomic_load_explicit(&d->state, memory_order_relaxed);
         if (st == 0) {
             st = dlib_open(d);
-            atomic_store_explicit(&d->state, st, memory_order_release);
+            /* Only success sticks: a failure may be passing (out of
+             * descriptors or memory), so the next call tries again. */
+            if (st == IR_DLIB_OK)
+                atomic_store_explicit(&d->state, st, memory_order_release);
         }
         pthread_mutex_unlock(&dlib_lock);
     }

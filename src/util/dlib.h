@@ -21,13 +21,14 @@ struct ir_dlib {
     const char *const *names;    /* nfns function names */
     void (**fns)(void);          /* nfns slots, filled on load */
     size_t nfns;
-    _Atomic int state;           /* 0 untried, then IR_DLIB_OK/_FAILED */
-    char error[256];             /* why not, once _FAILED */
+    _Atomic int state;           /* 0, then IR_DLIB_OK once loaded */
+    char error[256];             /* why the last attempt failed */
 };
 
-/* Loads d once per process (thread-safe); later calls return the first
- * answer. IR_ENOTFOUND when the library or one of its functions is
- * missing: d->error then says which. */
+/* Loads d once per process (thread-safe). IR_ENOTFOUND when the library
+ * or one of its functions cannot be found: d->error then says which.
+ * A failure is not remembered: the next call tries again, as the cause
+ * (e.g. no free descriptor) may be gone by then. */
 ir_err ir_dlib_load(struct ir_dlib *d) IR_MUST_CHECK;
 /* Has d been loaded successfully (without trying to load it)? */
 bool ir_dlib_loaded(struct ir_dlib *d);

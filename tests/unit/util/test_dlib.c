@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0
  * tests/unit/util/test_dlib.c - a library opened on first use: its table
- * filled, one answer per process, and a missing library or function
- * reported.
+ * filled, loaded once, a missing library or function reported, and a
+ * failed load tried again.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -63,6 +63,22 @@ test_missing_function(void **state)
     assert_non_null(strstr(d.error, "ir_no_such_function"));
 }
 
+static void
+test_failure_not_remembered(void **state)
+{
+    static const char *const names[] = {"cos"};
+    static void (*fns[1])(void);
+    static struct ir_dlib d = {.soname = "libir-no-such-lib.so.9",
+                              .names = names, .fns = fns, .nfns = 1};
+
+    (void)state;
+    assert_int_equal(ir_dlib_load(&d), IR_ENOTFOUND);
+    /* What failed (say, for want of a descriptor) may work later. */
+    d.soname = "libm.so.6";
+    assert_int_equal(ir_dlib_load(&d), IR_OK);
+    assert_true(ir_dlib_loaded(&d));
+}
+
 int
 main(void)
 {
@@ -70,6 +86,7 @@ main(void)
         cmocka_unit_test(test_load_ok),
         cmocka_unit_test(test_missing_library),
         cmocka_unit_test(test_missing_function),
+        cmocka_unit_test(test_failure_not_remembered),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
