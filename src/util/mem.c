@@ -4,6 +4,7 @@
  */
 #include "util/mem.h"
 
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,4 +75,10 @@ void
 ir_free(void *p)
 {
     free(p);
+}
+
+void
+ir_mem_trim(void)
+{
+    malloc_trim(0);
 }

@@ -13,6 +13,11 @@ char *ir_strdup(const char *s);
 char *ir_strndup(const char *s, size_t n);
 void ir_free(void *p);
 
+/* Gives free heap memory back to the system (glibc's malloc_trim): for
+ * after start-up, whose transient allocations would otherwise stay in
+ * the idle process's RSS. */
+void ir_mem_trim(void);
+
 /* Tests: make the nth allocation from now fail (0 disables). Per thread. */
 void ir_mem_fail_at(unsigned long n);
 
