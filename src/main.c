@@ -339,12 +339,9 @@ main(int argc, char **argv)
     }
     /* A client that goes away must not kill the server. */
     signal(SIGPIPE, SIG_IGN);
-    /* serve sets up curl (and OpenSSL) on its first outbound request;
-     * the client commands need it now. */
-    if (strcmp(cmd, "serve") != 0 && ir_upstream_global_init() != IR_OK) {
-        fprintf(stderr, "imagerouter: curl_global_init failed\n");
-        return 1;
-    }
+    /* No curl_global_init here: serve sets up curl (and OpenSSL) on its
+     * first outbound request, the SDK behind the client commands on its
+     * first client, and keys never needs it. */
     if (strcmp(cmd, "serve") == 0) {
         if (ir_image_init(argv[0]) != IR_OK) {
             fprintf(stderr, "imagerouter: libvips failed to start\n");
