@@ -46,8 +46,10 @@ perf_stop "$R_PID"
 # Where the idle cost comes from: the same libraries in an empty program,
 # without and with libvips, and with VIPS_INIT (which loads vips modules);
 # and the router itself with VIPSHOME pointing where there are no modules.
-LIBS="-Wl,--no-as-needed -lcurl -levent -levent_pthreads -ljansson -lsqlite3
-  -lcrypto -lpq -lhttp_parser"
+# The libraries the router links (libcurl, libpq and libcrypto are
+# dlopened on first use since perf-idle3, and not part of this).
+LIBS="-Wl,--no-as-needed -levent -levent_pthreads -ljansson -lsqlite3
+  -lhttp_parser -lm"
 LC=$PERF_ROOT/bench/tools/linkcost.c
 # shellcheck disable=SC2086,SC2046
 {

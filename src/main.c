@@ -10,14 +10,13 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#include <curl/curl.h>
-
 #include "cli/cli.h"
 #include "cli/keys.h"
 #include "image/image.h"
 #include "server/http_server.h"
 #include "server/server.h"
 #include "store/store.h"
+#include "upstream/client.h"
 #include "util/log.h"
 
 static void
@@ -340,10 +339,9 @@ main(int argc, char **argv)
     }
     /* A client that goes away must not kill the server. */
     signal(SIGPIPE, SIG_IGN);
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        fprintf(stderr, "imagerouter: curl_global_init failed\n");
-        return 1;
-    }
+    /* No curl_global_init here: serve sets up curl (and OpenSSL) on its
+     * first outbound request, the SDK behind the client commands on its
+     * first client, and keys never needs it. */
     if (strcmp(cmd, "serve") == 0) {
         if (ir_image_init(argv[0]) != IR_OK) {
             fprintf(stderr, "imagerouter: libvips failed to start\n");
@@ -365,6 +363,6 @@ main(int argc, char **argv)
         main_usage(stderr);
         rc = 2;
     }
-    curl_global_cleanup();
+    ir_upstream_global_cleanup();
     return rc;
 }

@@ -7,13 +7,12 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/crypto.h>
-
 #include "api/api.h"
 #include "api/auth.h"
 #include "api/reply.h"
 #include "core/pricing.h"
 #include "server/http_server.h"
+#include "util/ct.h"
 #include "util/mem.h"
 
 struct gen_job {
@@ -132,7 +131,7 @@ gen_lookup_done(void *arg)
 
     mine = j->err == IR_OK &&
            (j->key.management ||
-            CRYPTO_memcmp(j->g.key_hash, j->key.hash, IR_KEY_HASH_LEN) == 0);
+            ir_ct_equal(j->g.key_hash, j->key.hash, IR_KEY_HASH_LEN));
     if (j->err != IR_OK && j->err != IR_ENOTFOUND)
         ir_api_reply_status(j->x, 500, "server", "store error");
     else if (!mine)

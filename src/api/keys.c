@@ -8,12 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-
 #include "api/account.h"
 #include "api/api.h"
 #include "api/reply.h"
 #include "server/http_server.h"
+#include "util/ct.h"
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/time.h"
@@ -442,7 +441,7 @@ keys_finish(struct ir_api_account_op *op)
                                  data ? json_pack("{s:o}", "data", data)
                                       : NULL);
     }
-    OPENSSL_cleanse(j->plain, sizeof j->plain);
+    ir_ct_wipe(j->plain, sizeof j->plain);
     ir_free(j->list);
     ir_free(j->usage);
 }

@@ -14,6 +14,7 @@
 #include "image/base64.h"
 #include "providers/common.h"
 #include "util/buf.h"
+#include "util/crypto_lazy.h"
 #include "util/mem.h"
 
 #define VERTEX_AUTH_NAME "Google Vertex"
@@ -121,6 +122,10 @@ vertex_auth_sign(const char *pem, const char *msg, size_t n,
     ir_err e = IR_EPARSE;
 
     *sig = NULL;
+    if (ir_crypto_lazy_load() != IR_OK) {
+        ir_diag_set(d, "cannot load libcrypto: %s", ir_crypto_lazy_error());
+        return IR_EINTERNAL;
+    }
     if ((bio = BIO_new_mem_buf(pem, -1)) == NULL)
         return IR_ENOMEM;
     key = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);

@@ -14,7 +14,6 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 #include <event2/event.h>
 #include <event2/thread.h>
 
@@ -63,6 +62,7 @@ server_signal_cb(evutil_socket_t sig, short what, void *arg)
 {
     struct ir_server *s = arg;
     struct timeval tv = {SERVER_DRAIN_S, 0};
+    struct timeval tick = {0, 100000};
 
     (void)what;
     if (s->stopping) {
@@ -74,6 +74,10 @@ server_signal_cb(evutil_socket_t sig, short what, void *arg)
     s->stopping = true;
     ir_http_server_stop_accepting(s->http);
     event_base_loopexit(s->base, &tv);
+    /* An idle router has no timer waking it; the drain check ticks
+     * only from here on. */
+    if (s->drain_ev != NULL)
+        event_add(s->drain_ev, &tick);
 }
 
 /* While draining, leave as soon as nothing is in flight. */
@@ -226,15 +230,13 @@ fail:
 int
 ir_server_run(struct ir_server *s)
 {
-    struct event *drain;
-    struct timeval tick = {0, 100000};
-
-    drain = event_new(s->base, -1, EV_PERSIST, server_drain_check, s);
-    if (drain != NULL)
-        event_add(drain, &tick);
+    /* Without it, a stop waits out SERVER_DRAIN_S; added on a signal. */
+    s->drain_ev = event_new(s->base, -1, EV_PERSIST, server_drain_check, s);
+    ir_mem_trim();
     event_base_dispatch(s->base);
-    if (drain != NULL)
-        event_free(drain);
+    if (s->drain_ev != NULL)
+        event_free(s->drain_ev);
+    s->drain_ev = NULL;
     return 0;
 }
 

@@ -63,6 +63,7 @@ struct ir_server {
     struct ir_api *api;        /* cached renderings (model list) */
     size_t generations;        /* image requests being served now */
     struct event *sigint_ev, *sigterm_ev;
+    struct event *drain_ev;     /* ticks only while stopping */
     bool stopping;
 };
 

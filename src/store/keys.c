@@ -11,12 +11,11 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-
 #include "store/backend.h"
+#include "util/ct.h"
 #include "util/mem.h"
 #include "util/rand.h"
+#include "util/sha256.h"
 
 #define KEYS_PREFIX "sk-ir-v1-"
 #define KEYS_PREFIX_LEN 9
@@ -54,17 +53,10 @@ void
 ir_store_key_hash(const char *plain, char out[IR_KEY_HASH_LEN + 1])
 {
     static const char hex[] = "0123456789abcdef";
-    unsigned char md[32];
-    unsigned int mdlen = 0;
+    unsigned char md[IR_SHA256_LEN];
     int i;
 
-    /* EVP_Digest only fails on allocation; an empty hash then matches
-     * no stored key, which is the safe outcome. */
-    if (!EVP_Digest(plain, strlen(plain), md, &mdlen, EVP_sha256(), NULL) ||
-        mdlen != sizeof md) {
-        out[0] = '\0';
-        return;
-    }
+    ir_sha256(plain, strlen(plain), md);
     for (i = 0; i < 32; i++) {
         out[2 * i] = hex[md[i] >> 4];
         out[2 * i + 1] = hex[md[i] & 15];
@@ -178,7 +170,7 @@ ir_store_key_fetch(struct ir_store_conn *c, const char *hash, bool lock,
     /* The database matched on the hash; compare again in constant time
      * so no code path of ours branches early on a near-miss. */
     if (out->hash[0] == '\0' || strlen(hash) != IR_KEY_HASH_LEN ||
-        CRYPTO_memcmp(out->hash, hash, IR_KEY_HASH_LEN) != 0) {
+        !ir_ct_equal(out->hash, hash, IR_KEY_HASH_LEN)) {
         ir_diag_set(d, "no such key");
         return IR_ENOTFOUND;
     }
@@ -219,7 +211,7 @@ ir_store_key_create(struct ir_store_conn *c, const char *name,
         plain[KEYS_PREFIX_LEN + 2 * i + 1] = hex[secret[i] & 15];
     }
     plain[KEYS_PLAIN_LEN] = '\0';
-    OPENSSL_cleanse(secret, sizeof secret);
+    ir_ct_wipe(secret, sizeof secret);
 
     memset(&k, 0, sizeof k);
     ir_store_key_hash(plain, k.hash);
@@ -252,7 +244,7 @@ ir_store_key_create(struct ir_store_conn *c, const char *name,
         if (out != NULL)
             *out = k;
     }
-    OPENSSL_cleanse(plain, sizeof plain);
+    ir_ct_wipe(plain, sizeof plain);
     return err;
 }
 

@@ -20,6 +20,7 @@
 
 #include <libpq-fe.h>
 
+#include "store/pq_lazy.h"
 #include "util/mem.h"
 
 #define PG_CACHE_SLOTS 256 /* power of two */
@@ -83,9 +84,14 @@ const struct ir_store_backend ir_store_backend_postgres = {
 static ir_err
 pg_open(struct ir_store_conn *c, const char *url, struct ir_diag *d)
 {
-    PGconn *pg = PQconnectdb(url);
+    PGconn *pg;
 
-    if (pg == NULL)
+    if (ir_store_pq_lazy_load() != IR_OK) {
+        ir_diag_set(d, "postgres: cannot load libpq: %s",
+                    ir_store_pq_lazy_error());
+        return IR_ESTORE;
+    }
+    if ((pg = PQconnectdb(url)) == NULL)
         return IR_ENOMEM;
     if (PQstatus(pg) != CONNECTION_OK) {
         /* The message may quote the URL's host but never its password. */

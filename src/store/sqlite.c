@@ -132,6 +132,17 @@ out:
     return err;
 }
 
+/* No bulk page-cache allocation per connection (SQLite's default, 20
+ * pages ~ 90 kB written at the first read): pages are allocated as the
+ * cache fills. Only possible before SQLite initialises; best effort. */
+static pthread_once_t sqlite_config_once = PTHREAD_ONCE_INIT;
+
+static void
+sqlite_config(void)
+{
+    (void)sqlite3_config(SQLITE_CONFIG_PAGECACHE, NULL, 0, 0);
+}
+
 static ir_err
 sqlite_open(struct ir_store_conn *c, const char *url, struct ir_diag *d)
 {
@@ -165,6 +176,7 @@ sqlite_open(struct ir_store_conn *c, const char *url, struct ir_diag *d)
     }
     if (err)
         return err;
+    pthread_once(&sqlite_config_once, sqlite_config);
     rc = sqlite3_open_v2(path, &db, flags, NULL);
     if (rc != SQLITE_OK) {
         ir_diag_set(d, "sqlite open %s: %s", path,

@@ -12,6 +12,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,7 +25,9 @@
 
 #include "core/limits.h"
 #include "util/bigblock.h"
+#include "upstream/curl_lazy.h"
 #include "util/buf.h"
+#include "util/log.h"
 #include "util/mem.h"
 #include "util/time.h"
 
@@ -151,6 +155,49 @@ upstream_socket_fn(CURL *easy, curl_socket_t s, int what, void *arg,
     return 0;
 }
 
+/* curl_global_init (loading libcurl, OpenSSL's setup: a few MB of
+ * touched pages) runs on the first transfer, not at start; until it
+ * succeeds, each transfer tries again (the failure may be passing, such
+ * as no descriptor free to open the library with). */
+static pthread_mutex_t upstream_init_mu = PTHREAD_MUTEX_INITIALIZER;
+static _Atomic bool upstream_inited;
+
+ir_err
+ir_upstream_global_init(void)
+{
+    CURLcode rc = CURLE_OK;
+
+    if (atomic_load(&upstream_inited))
+        return IR_OK;
+    pthread_mutex_lock(&upstream_init_mu);
+    if (!atomic_load(&upstream_inited)) {
+        rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+        atomic_store(&upstream_inited, rc == CURLE_OK);
+    }
+    pthread_mutex_unlock(&upstream_init_mu);
+    if (rc != CURLE_OK) {
+        ir_log(IR_LOG_ERROR, "libcurl: %s",
+               *ir_upstream_curl_lazy_error() ? ir_upstream_curl_lazy_error()
+                                              : "curl_global_init failed");
+        return IR_EINTERNAL;
+    }
+    return IR_OK;
+}
+
+bool
+ir_upstream_global_inited(void)
+{
+    return atomic_load(&upstream_inited);
+}
+
+void
+ir_upstream_global_cleanup(void)
+{
+    if (atomic_load(&upstream_inited))
+        curl_global_cleanup();
+    atomic_store(&upstream_inited, false);
+}
+
 ir_err
 ir_upstream_new(struct event_base *base, struct ir_upstream **out)
 {
@@ -159,12 +206,27 @@ ir_upstream_new(struct event_base *base, struct ir_upstream **out)
     if (u == NULL)
         return IR_ENOMEM;
     u->base = base;
-    u->multi = curl_multi_init();
     u->timer = evtimer_new(base, upstream_timer_cb, u);
-    if (u->multi == NULL || u->timer == NULL) {
+    if (u->timer == NULL) {
         ir_upstream_free(u);
         return IR_ENOMEM;
     }
+    *out = u;
+    return IR_OK;
+}
+
+/* The multi handle is made with the first transfer (see above). */
+static ir_err
+upstream_multi(struct ir_upstream *u)
+{
+    ir_err err;
+
+    if (u->multi != NULL)
+        return IR_OK;
+    if ((err = ir_upstream_global_init()))
+        return err;
+    if ((u->multi = curl_multi_init()) == NULL)
+        return IR_ENOMEM;
     curl_multi_setopt(u->multi, CURLMOPT_SOCKETFUNCTION, upstream_socket_fn);
     curl_multi_setopt(u->multi, CURLMOPT_SOCKETDATA, u);
     curl_multi_setopt(u->multi, CURLMOPT_TIMERFUNCTION, upstream_timer_fn);
@@ -174,8 +236,13 @@ ir_upstream_new(struct event_base *base, struct ir_upstream **out)
      * other. Idle connections are kept for reuse, up to this many. */
     curl_multi_setopt(u->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 0L);
     curl_multi_setopt(u->multi, CURLMOPT_MAXCONNECTS, 1024L);
-    *out = u;
     return IR_OK;
+}
+
+bool
+ir_upstream_started(const struct ir_upstream *u)
+{
+    return u->multi != NULL;
 }
 
 static void
@@ -415,11 +482,16 @@ ir_upstream_send(struct ir_upstream *u, struct ir_http_req *owned_req,
                  ir_upstream_data_cb *on_data, ir_upstream_done_cb *done,
                  void *arg, struct ir_upstream_req **out)
 {
-    struct ir_upstream_req *r = ir_calloc(1, sizeof *r);
+    struct ir_upstream_req *r;
     struct curl_slist *h;
     size_t i;
+    ir_err err;
 
-    if (r == NULL) {
+    if ((err = upstream_multi(u))) {
+        ir_http_req_cleanup(owned_req);
+        return err;
+    }
+    if ((r = ir_calloc(1, sizeof *r)) == NULL) {
         ir_http_req_cleanup(owned_req);
         return IR_ENOMEM;
     }

@@ -50,8 +50,18 @@ typedef bool ir_upstream_data_cb(struct ir_upstream_req *r, const char *p,
                                  size_t n, void *arg);
 typedef void ir_upstream_done_cb(struct ir_upstream_req *r, void *arg);
 
+/* libcurl's global setup (and with it OpenSSL's), once per process and
+ * thread-safe; ir_upstream_send does it on the first transfer. Cleanup
+ * at exit, with no other thread left, and only if init ran. */
+ir_err ir_upstream_global_init(void) IR_MUST_CHECK;
+bool ir_upstream_global_inited(void);
+void ir_upstream_global_cleanup(void);
+
+/* The curl multi handle is made on the first send, not here. */
 ir_err ir_upstream_new(struct event_base *base, struct ir_upstream **out)
     IR_MUST_CHECK;
+/* Has a transfer been started (and the multi handle made)? */
+bool ir_upstream_started(const struct ir_upstream *u);
 /* Cancels every transfer still running (their done never runs). */
 void ir_upstream_free(struct ir_upstream *u);
 

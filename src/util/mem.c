@@ -104,3 +104,9 @@ ir_free(void *p)
 {
     free(p);
 }
+
+void
+ir_mem_trim(void)
+{
+    malloc_trim(0);
+}

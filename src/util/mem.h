@@ -15,6 +15,11 @@ void ir_free(void *p);
 /* How many bytes the block at p can hold (at least what was asked). */
 size_t ir_mem_usable(const void *p);
 
+/* Gives free heap memory back to the system (glibc's malloc_trim): for
+ * after start-up, whose transient allocations would otherwise stay in
+ * the idle process's RSS. */
+void ir_mem_trim(void);
+
 /* Tests: make the nth allocation from now fail (0 disables). Per thread. */
 void ir_mem_fail_at(unsigned long n);
 

@@ -1,19 +1,36 @@
 /* SPDX-License-Identifier: Apache-2.0
- * util/rand.c - identifiers from OpenSSL's CSPRNG.
+ * util/rand.c - identifiers from the kernel's CSPRNG (getrandom(2)), so
+ * no crypto library is initialised just to name a request.
  */
 #include "util/rand.h"
 
-#include <openssl/crypto.h>
-#include <openssl/rand.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/random.h>
 
-/* Bytes drawn per RAND_bytes call of ir_rand_alnum. Each call costs a
- * lock and a DRBG step, so an id takes one call, not one per char. */
+/* Bytes drawn per getrandom call of ir_rand_alnum, so an id takes one
+ * system call, not one per char. */
 #define RAND_CHUNK 64
 
 ir_err
 ir_rand_bytes(void *out, size_t n)
 {
-    return RAND_bytes(out, (int)n) == 1 ? IR_OK : IR_EINTERNAL;
+    unsigned char *p = out;
+
+    /* Up to 256 bytes come whole once the pool is ready; larger asks
+     * may come in pieces, and a signal may cut one short. */
+    while (n > 0) {
+        ssize_t got = getrandom(p, n, 0);
+
+        if (got < 0) {
+            if (errno == EINTR)
+                continue;
+            return IR_EINTERNAL;
+        }
+        p += got;
+        n -= (size_t)got;
+    }
+    return IR_OK;
 }
 
 ir_err
@@ -32,7 +49,7 @@ ir_rand_alnum(char *out, size_t n)
 
             have = want < sizeof r ? want : sizeof r;
             used = 0;
-            if (RAND_bytes(r, (int)have) != 1)
+            if (ir_rand_bytes(r, have) != IR_OK)
                 return IR_EINTERNAL;
         }
         /* 62 * 4 = 248: reject the top bytes so every char is equally
@@ -41,7 +58,7 @@ ir_rand_alnum(char *out, size_t n)
             out[i++] = set[r[used] % 62];
         used++;
     }
-    OPENSSL_cleanse(r, sizeof r);
+    explicit_bzero(r, sizeof r);
     out[n] = '\0';
     return IR_OK;
 }
@@ -51,7 +68,7 @@ ir_rand_unit(void)
 {
     uint64_t v;
 
-    if (RAND_bytes((unsigned char *)&v, sizeof v) != 1)
+    if (ir_rand_bytes(&v, sizeof v) != IR_OK)
         v = 0x9e3779b97f4a7c15ULL;
     return (double)(v >> 11) / 9007199254740992.0;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0
  * tests/unit/util/test_rand.c - random identifiers: length, alphabet and
- * an even spread over it.
+ * an even spread over it; raw bytes of any length, and unit doubles.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -79,6 +79,49 @@ test_alnum_differs(void **state)
     assert_string_not_equal(a, b);
 }
 
+static void
+test_bytes_lengths(void **state)
+{
+    /* Past getrandom's 256-byte whole-read size and a large ask that may
+     * come in pieces: every byte is written (a 0x00 fill would stay in a
+     * long run if a piece were skipped) and nothing past n. */
+    static const size_t lens[] = {0, 1, 8, 255, 256, 257, 4096, 100000};
+    static unsigned char buf[100001];
+    size_t i, j, zrun, maxzrun;
+
+    (void)state;
+    for (i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+        memset(buf, 0, sizeof buf);
+        buf[lens[i]] = 0xa5;
+        assert_int_equal(ir_rand_bytes(buf, lens[i]), IR_OK);
+        assert_int_equal(buf[lens[i]], 0xa5);
+        zrun = maxzrun = 0;
+        for (j = 0; j < lens[i]; j++) {
+            zrun = buf[j] == 0 ? zrun + 1 : 0;
+            if (zrun > maxzrun)
+                maxzrun = zrun;
+        }
+        /* 6 zero bytes in a row: p ~ 1e5 * 2^-48 for the largest. */
+        assert_true(maxzrun < 6);
+    }
+}
+
+static void
+test_unit_range(void **state)
+{
+    double sum = 0, v;
+    int i;
+
+    (void)state;
+    for (i = 0; i < 10000; i++) {
+        v = ir_rand_unit();
+        assert_true(v >= 0.0 && v < 1.0);
+        sum += v;
+    }
+    /* Mean of 10000 uniforms: sd ~0.0029, so +-0.03 is ~10 sd. */
+    assert_true(sum / 10000 > 0.47 && sum / 10000 < 0.53);
+}
+
 int
 main(void)
 {
@@ -86,6 +129,8 @@ main(void)
         cmocka_unit_test(test_alnum_length_and_alphabet),
         cmocka_unit_test(test_alnum_spread),
         cmocka_unit_test(test_alnum_differs),
+        cmocka_unit_test(test_bytes_lengths),
+        cmocka_unit_test(test_unit_range),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
