@@ -24,8 +24,8 @@
 #include <event2/event.h>
 
 #include "core/limits.h"
-#include "util/bigblock.h"
 #include "upstream/curl_lazy.h"
+#include "util/bigblock.h"
 #include "util/buf.h"
 #include "util/log.h"
 #include "util/mem.h"
