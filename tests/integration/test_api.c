@@ -133,6 +133,47 @@ test_unauthorized(void **state)
     th_resp_free(&r);
 }
 
+/* The key is judged before the body, whichever path the request takes
+ * (a valid body: key and credit hold in one store job; an invalid one:
+ * authentication first, then validation). */
+static void
+test_auth_before_validation(void **state)
+{
+    static const char *const bodies[] = {
+        "{\"model\":\"imagerouter/abstract\"}",          /* no prompt */
+        "{\"model\":\"no/such-model\",\"prompt\":\"x\"}", /* unknown */
+        "{\"model\":",                                     /* not JSON */
+    };
+    struct th_resp r;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+        th_post_json(&srv, "/api/v1/images", NULL, bodies[i], &r);
+        assert_error(&r, 401, "Authentication");
+        th_resp_free(&r);
+        th_post_json(&srv, "/api/v1/images", "sk-ir-v1-nope", bodies[i], &r);
+        assert_error(&r, 401, "Invalid API key");
+        th_resp_free(&r);
+        th_post_json(&srv, "/api/v1/images", srv.mgmt_key, bodies[i], &r);
+        assert_error(&r, 403, "Management");
+        th_resp_free(&r);
+        th_post_json(&srv, "/api/v1/images", srv.key, bodies[i], &r);
+        assert_int_equal(r.status, 400);
+        th_resp_free(&r);
+        th_post_json(&srv, "/v1/images/generations", "sk-ir-v1-nope",
+                     bodies[i], &r);
+        assert_int_equal(r.status, 401);
+        th_resp_free(&r);
+    }
+    /* A valid body with a valid key still generates. */
+    th_post_json(&srv, "/api/v1/images", srv.key,
+                 "{\"model\":\"imagerouter/abstract\",\"prompt\":\"x\"}",
+                 &r);
+    assert_int_equal(r.status, 200);
+    th_resp_free(&r);
+}
+
 struct bad_case {
     const char *body;
     const char *needle; /* the field the message must name */
@@ -873,6 +914,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_health),
         cmocka_unit_test(test_unauthorized),
+        cmocka_unit_test(test_auth_before_validation),
         cmocka_unit_test(test_validation_400),
         cmocka_unit_test(test_invalid_json_line_column),
         cmocka_unit_test(test_unknown_model),
