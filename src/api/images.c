@@ -733,8 +733,8 @@ img_authed(struct ir_exchange *x, const struct ir_key *key, void *arg)
     if (img_prepare(g, &e) != IR_OK)
         goto fail;
     ir_exchange_on_abort(g->x, img_abort_cb, g);
-    if (ir_store_run(g->srv->store, img_reserve, img_reserve_done, g) !=
-        IR_OK) {
+    if (ir_store_run_nosync(g->srv->store, img_reserve, img_reserve_done,
+                            g) != IR_OK) {
         ir_error_set(&e, 500, "store unavailable");
         goto fail;
     }
@@ -838,7 +838,11 @@ ir_api_images_handle(struct ir_server *srv, struct ir_exchange *x,
         return;
     }
     ir_exchange_on_abort(x, img_abort_cb, g);
-    if (ir_store_run(srv->store, img_admit, img_admit_done, g) != IR_OK) {
+    /* A hold need not reach the disk before the provider call: after a
+     * power cut the restart gives every hold back (ir_store_claim), and
+     * the settle's synced commit makes it durable with the charge. */
+    if (ir_store_run_nosync(srv->store, img_admit, img_admit_done, g) !=
+        IR_OK) {
         ir_exchange_on_abort(x, NULL, NULL);
         ir_api_reply_status(x, 500, "server", "store unavailable");
         img_free(g);

@@ -83,6 +83,10 @@ const struct ir_store_backend ir_store_backend_sqlite = {
     .begin_sql = "BEGIN IMMEDIATE",
     .for_update = "",
     .migrate_lock_sql = NULL,
+    /* NORMAL in WAL mode: the commit is in the WAL, not yet on disk; the
+     * next FULL commit's fsync of the WAL takes it along. */
+    .nosync_sql = "PRAGMA synchronous=NORMAL",
+    .sync_sql = "PRAGMA synchronous=FULL",
     .sweep_sql = "DELETE FROM reservations WHERE id IN (SELECT id FROM "
                  "reservations WHERE expires_at <= $1 ORDER BY id LIMIT $2) "
                  "RETURNING key_hash, amount_nanos",
