@@ -256,6 +256,7 @@ ir_exchange_reply_owned(struct ir_exchange *x, int status, const char *ctype,
     struct evbuffer *out;
 
     if (x->conn != NULL && !x->head_sent) {
+        ir_server_conn_reply_begin(x->conn);
         exchange_head(x, status, ctype, (long long)len);
         out = bufferevent_get_output(ir_server_conn_bev(x->conn));
         if (len > 0 && strcmp(x->method, "HEAD") != 0 &&
@@ -274,6 +275,7 @@ ir_exchange_reply(struct ir_exchange *x, int status, const char *ctype,
     struct evbuffer *out;
 
     if (x->conn != NULL && !x->head_sent) {
+        ir_server_conn_reply_begin(x->conn);
         exchange_head(x, status, ctype, (long long)len);
         out = bufferevent_get_output(ir_server_conn_bev(x->conn));
         if (len > 0 && strcmp(x->method, "HEAD") != 0)
@@ -311,6 +313,8 @@ ir_exchange_stream_begin(struct ir_exchange *x, int status, const char *ctype)
 {
     x->streaming = true;
     exchange_head(x, status, ctype, -1);
+    if (x->conn != NULL)
+        ir_server_conn_kick(x->conn);
 }
 
 static void
@@ -336,6 +340,7 @@ exchange_chunk(struct ir_exchange *x, const void *p, size_t n, void *owned)
     }
     if (!x->http10)
         evbuffer_add(out, "\r\n", 2);
+    ir_server_conn_kick(x->conn);
 }
 
 void
@@ -353,9 +358,11 @@ ir_exchange_stream_write_owned(struct ir_exchange *x, void *owned, size_t n)
 void
 ir_exchange_stream_end(struct ir_exchange *x)
 {
-    if (x->conn != NULL && !x->http10)
+    if (x->conn != NULL && !x->http10) {
         evbuffer_add(bufferevent_get_output(ir_server_conn_bev(x->conn)),
                      "0\r\n\r\n", 5);
+        ir_server_conn_kick(x->conn);
+    }
     if (x->http10)
         x->keep_alive = false; /* the close ends the body */
     exchange_finish(x);
