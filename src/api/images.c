@@ -63,6 +63,10 @@ struct img_gen {
     struct img_end *end;          /* NULL until the job ends or fails */
     struct ir_api_usage usage;
     ir_err store_err;
+    /* the key check done with the hold (img_admit) */
+    char bearer_hash[IR_KEY_HASH_LEN + 1];
+    ir_err key_err;
+    enum ir_auth_verdict verdict;
     /* money */
     char rsv_id[IR_STORE_RESERVATION_ID_LEN + 1];
     bool reserved;            /* a hold is open in the store */
@@ -678,47 +682,62 @@ img_reserve_done(void *arg)
     img_after_reserve(g);
 }
 
+/* Validation and the plan: everything before the credit hold that needs
+ * neither the key nor the store. On failure e holds the answer. */
+static ir_err
+img_prepare(struct img_gen *g, struct ir_error *e)
+{
+    const char *body;
+    size_t len;
+
+    body = ir_exchange_body(g->x, &len);
+    if (g->parse(body, len, &g->req, e) != IR_OK)
+        return IR_EINVAL;
+    img_attribution(g);
+    g->model = ir_catalog_find(g->srv->catalog, g->req.model);
+    if (g->model == NULL || !ir_catalog_model_available(g->model)) {
+        ir_error_set(e, 400,
+                     "Model '%s' not found: GET /api/v1/images/models lists "
+                     "the models this router serves",
+                     g->req.model);
+        ir_error_meta_str(e, "error_type", "model_not_found");
+        ir_error_meta_str(e, "param", "model");
+        return IR_EINVAL;
+    }
+    if (ir_routing_plan_build(g->model, &g->req, g->srv->health,
+                              ir_time_mono_ms(), ir_rand_unit, &g->plan,
+                              e) != IR_OK)
+        return IR_EINVAL;
+    /* Hold the most this request can cost on any endpoint it may try. */
+    g->hold_nanos = g->plan.max_est_nanos;
+    if (img_new_id(g) != IR_OK) {
+        ir_error_set(e, 500, "could not make a generation id");
+        return IR_EINTERNAL;
+    }
+    return IR_OK;
+}
+
+/* The slow path, for a request that does not validate: authenticate as
+ * any route does, then validate again (the same bytes, the same answer)
+ * and send the 400 only to a valid key. */
 static void
 img_authed(struct ir_exchange *x, const struct ir_key *key, void *arg)
 {
     struct img_gen *g = arg;
     struct ir_error e;
-    const char *body;
-    size_t len;
 
+    (void)x;
     if (key == NULL) {
         img_free(g);
         return;
     }
     g->key = *key;
     ir_error_init(&e);
-    body = ir_exchange_body(x, &len);
-    if (g->parse(body, len, &g->req, &e) != IR_OK)
+    if (img_prepare(g, &e) != IR_OK)
         goto fail;
-    img_attribution(g);
-    g->model = ir_catalog_find(g->srv->catalog, g->req.model);
-    if (g->model == NULL || !ir_catalog_model_available(g->model)) {
-        ir_error_set(&e, 400,
-                     "Model '%s' not found: GET /api/v1/images/models lists "
-                     "the models this router serves",
-                     g->req.model);
-        ir_error_meta_str(&e, "error_type", "model_not_found");
-        ir_error_meta_str(&e, "param", "model");
-        goto fail;
-    }
-    if (ir_routing_plan_build(g->model, &g->req, g->srv->health,
-                              ir_time_mono_ms(), ir_rand_unit, &g->plan,
-                              &e) != IR_OK)
-        goto fail;
-    /* Hold the most this request can cost on any endpoint it may try. */
-    g->hold_nanos = g->plan.max_est_nanos;
-    if (img_new_id(g) != IR_OK) {
-        ir_error_set(&e, 500, "could not make a generation id");
-        goto fail;
-    }
     ir_exchange_on_abort(g->x, img_abort_cb, g);
-    if (ir_store_run(g->srv->store, img_reserve, img_reserve_done, g) !=
-        IR_OK) {
+    if (ir_store_run_nosync(g->srv->store, img_reserve, img_reserve_done,
+                            g) != IR_OK) {
         ir_error_set(&e, 500, "store unavailable");
         goto fail;
     }
@@ -728,6 +747,39 @@ fail:
         ir_error_set(&e, 400, "Invalid request parameters");
     img_fail(g, &e);
     ir_error_cleanup(&e);
+}
+
+/* The usual path, on a store thread: the key lookup and the credit hold
+ * in one store job, so one trip through the store thread instead of two.
+ * Outputs set afresh (the job may run twice, store.h). */
+static void
+img_admit(struct ir_store_conn *c, void *arg)
+{
+    struct img_gen *g = arg;
+
+    g->key_err = ir_store_key_get(c, g->bearer_hash, &g->key, NULL);
+    g->verdict = ir_api_auth_judge(g->key_err, &g->key, IR_AUTH_GENERATE,
+                                   ir_time_unix());
+    g->store_err = IR_EDENIED;
+    if (g->verdict == IR_AUTH_OK)
+        img_reserve(c, g);
+}
+
+static void
+img_admit_done(void *arg)
+{
+    struct img_gen *g = arg;
+
+    if (g->verdict == IR_AUTH_OK) {
+        img_reserve_done(g);
+        return;
+    }
+    /* No hold was taken: answer as ir_api_auth would. */
+    if (g->client_gone)
+        ir_exchange_reply(g->x, 499, NULL, NULL, 0); /* nobody listens */
+    else
+        ir_api_auth_refuse(g->x, g->verdict, &g->key);
+    img_free(g);
 }
 
 /* At the in-flight cap: refuse before authentication, reservation or any
@@ -755,6 +807,7 @@ ir_api_images_handle(struct ir_server *srv, struct ir_exchange *x,
                      enum ir_api_flavor flavor, ir_api_images_parse_fn *parse)
 {
     struct img_gen *g;
+    struct ir_error e;
 
     if (srv->generations >= srv->cfg.max_inflight) {
         img_overloaded(srv, x);
@@ -772,7 +825,31 @@ ir_api_images_handle(struct ir_server *srv, struct ir_exchange *x,
     g->parse = parse;
     g->start_ms = ir_time_mono_ms();
     ir_request_init(&g->req);
-    ir_api_auth(srv, x, IR_AUTH_GENERATE, img_authed, g);
+    if (!ir_api_auth_bearer(x, g->bearer_hash)) {
+        img_free(g);
+        return;
+    }
+    ir_error_init(&e);
+    if (img_prepare(g, &e) != IR_OK) {
+        /* Start again on the slow path, which authenticates first. */
+        ir_error_cleanup(&e);
+        ir_request_cleanup(&g->req);
+        ir_request_init(&g->req);
+        g->model = NULL;
+        g->gen_id[0] = '\0';
+        ir_api_auth(srv, x, IR_AUTH_GENERATE, img_authed, g);
+        return;
+    }
+    ir_exchange_on_abort(x, img_abort_cb, g);
+    /* A hold need not reach the disk before the provider call: after a
+     * power cut the restart gives every hold back (ir_store_claim), and
+     * the settle's synced commit makes it durable with the charge. */
+    if (ir_store_run_nosync(srv->store, img_admit, img_admit_done, g) !=
+        IR_OK) {
+        ir_exchange_on_abort(x, NULL, NULL);
+        ir_api_reply_status(x, 500, "server", "store unavailable");
+        img_free(g);
+    }
 }
 
 static void

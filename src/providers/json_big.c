@@ -81,12 +81,14 @@ json_t *
 ir_json_big_load(const char *body, size_t len, size_t min)
 {
     struct ir_buf out;
-    size_t i = 0, from = 0, s, a, e;
+    size_t i = 0, from = 0, s, a, e, b64min = IR_JSON_BIG_B64_MIN;
     const char *q;
     bool slash, other, canon;
     json_t *root;
 
-    if (body == NULL || len < min)
+    if (b64min > min)
+        b64min = min;
+    if (body == NULL || len < b64min)
         return body != NULL ? json_loadb(body, len, 0, NULL) : NULL;
     /* Placeholders are shorter than what they replace unless min is tiny
      * (tests). */
@@ -101,7 +103,7 @@ ir_json_big_load(const char *body, size_t len, size_t min)
             ;
         if (e < len && body[e] == '"') {
             slash = other = false;
-            canon = e - s >= min && (e - s) % 4 == 0;
+            canon = e - s >= b64min && (e - s) % 4 == 0;
         } else {
             /* No quote or backslash before a: search on from there. */
             e = big_string_end(body, len, a, &slash, &other);
@@ -109,7 +111,8 @@ ir_json_big_load(const char *body, size_t len, size_t min)
         }
         if (e >= len)
             break; /* unterminated: jansson says so below */
-        if (e - s >= min && !other && !big_is_key(body, len, e + 1) &&
+        if ((e - s >= min || canon) && !other &&
+            !big_is_key(body, len, e + 1) &&
             (canon || !big_has_odd_byte(body + s, e - s))) {
             if (ir_buf_add(&out, body + from, s - from) != IR_OK ||
                 ir_buf_addf(&out, BIG_TAG "%" PRIxPTR ":%zu:%zu:%c",

@@ -15,13 +15,19 @@
 
 /* String values this long or longer are kept out of the tree. */
 #define IR_JSON_BIG_MIN (32 * 1024)
+/* And canonical base64 (ir_base64_canonical) from this length: an image
+ * of a few KB, which jansson would lex byte by byte (most of the parse
+ * of a small answer). A text field is not 1 KB of the base64 alphabet
+ * without a space, and adapters read text through the same resolver. */
+#define IR_JSON_BIG_B64_MIN 1024
 
 /* Like json_loadb(body, len, 0, NULL): the same tree, or NULL for the
  * same inputs, except that every string value (not key) of at least min
- * bytes made of printable ASCII, with no escape but "\/", is replaced by
- * a placeholder that ir_json_big_get() resolves. Strings with other
- * escapes, control or non-ASCII bytes go to jansson as they are, so it
- * judges them exactly as before. New reference. */
+ * bytes made of printable ASCII, with no escape but "\/", and every one
+ * of canonical base64 of at least IR_JSON_BIG_B64_MIN bytes (or min, if
+ * less), is replaced by a placeholder that ir_json_big_get() resolves.
+ * Strings with other escapes, control or non-ASCII bytes go to jansson
+ * as they are, so it judges them exactly as before. New reference. */
 json_t *ir_json_big_load(const char *body, size_t len, size_t min);
 
 /* A big string of the body: raw bytes, still JSON-escaped ("\/") when

@@ -29,6 +29,9 @@
 #define HTTP_POLL_MIN_MS 250
 #define HTTP_POLL_MAX_MS 5000
 #define HTTP_OVERLOAD_RETRY_S 2
+/* Answers up to this size are parsed on the loop (tens of us), larger
+ * ones on a worker. */
+#define HTTP_INLINE_MAX (64u * 1024)
 
 static void http_send(struct ir_job *j, struct ir_http_req *owned,
                       bool stream);
@@ -215,10 +218,35 @@ http_work_done(void *arg)
     ir_job_attempt_end(j);
 }
 
+/* Whether the answer is small enough to parse and probe on the loop, in
+ * microseconds: no transcode (that is libvips), and a body or streamed
+ * image of at most HTTP_INLINE_MAX bytes. Saves two thread hops. */
+static bool
+http_inline_ok(const struct ir_job *j)
+{
+    enum ir_format want = j->req->output_format;
+    size_t n = 0;
+
+    if (want != IR_FORMAT_UNSET && want != IR_FORMAT_SVG)
+        return false;
+    if (j->parse_needed && j->ureq != NULL)
+        n += ir_upstream_resp(j->ureq)->len;
+    if (j->completed_b64 != NULL)
+        n += strlen(j->completed_b64);
+    for (size_t i = 0; i < j->res.nimages; i++)
+        n += j->res.images[i].len + j->res.images[i].b64_len;
+    return n <= HTTP_INLINE_MAX;
+}
+
 void
 ir_job_finish_on_worker(struct ir_job *j)
 {
     j->phase = JOB_WORKER;
+    if (http_inline_ok(j)) {
+        http_work(NULL, j);
+        http_work_done(j);
+        return;
+    }
     if (ir_workers_submit(j->srv->workers, http_work, http_work_done, NULL,
                           j) != IR_OK) {
         j->phase = JOB_IDLE;

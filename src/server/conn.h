@@ -81,8 +81,16 @@ struct ir_http_server {
 void ir_server_conn_accept(struct ir_http_server *s, int fd,
                            const char *peer);
 void ir_server_conn_free(struct ir_conn *c);
-/* The exchange is finished: its response is queued. */
+/* The exchange is finished: its response is queued. After
+ * ir_server_conn_reply_begin, writes it to the socket right away. */
 void ir_server_conn_finished(struct ir_conn *c, bool close_after);
+/* A whole response is about to be queued: unless output is still
+ * pending, the socket is not watched for writability, so that
+ * ir_server_conn_finished can write it directly. */
+void ir_server_conn_reply_begin(struct ir_conn *c);
+/* Bytes were queued outside a whole response (a stream, 100 Continue):
+ * have the loop write them. */
+void ir_server_conn_kick(struct ir_conn *c);
 struct bufferevent *ir_server_conn_bev(struct ir_conn *c);
 const char *ir_server_conn_peer(const struct ir_conn *c);
 

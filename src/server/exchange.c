@@ -267,6 +267,7 @@ ir_exchange_reply_owned_at(struct ir_exchange *x, int status,
     struct evbuffer *out;
 
     if (x->conn != NULL && !x->head_sent) {
+        ir_server_conn_reply_begin(x->conn);
         exchange_head(x, status, ctype, (long long)len);
         out = bufferevent_get_output(ir_server_conn_bev(x->conn));
         if (len > 0 && strcmp(x->method, "HEAD") != 0 &&
@@ -285,6 +286,7 @@ ir_exchange_reply(struct ir_exchange *x, int status, const char *ctype,
     struct evbuffer *out;
 
     if (x->conn != NULL && !x->head_sent) {
+        ir_server_conn_reply_begin(x->conn);
         exchange_head(x, status, ctype, (long long)len);
         out = bufferevent_get_output(ir_server_conn_bev(x->conn));
         if (len > 0 && strcmp(x->method, "HEAD") != 0)
@@ -322,6 +324,8 @@ ir_exchange_stream_begin(struct ir_exchange *x, int status, const char *ctype)
 {
     x->streaming = true;
     exchange_head(x, status, ctype, -1);
+    if (x->conn != NULL)
+        ir_server_conn_kick(x->conn);
 }
 
 static void
@@ -347,6 +351,7 @@ exchange_chunk(struct ir_exchange *x, const void *p, size_t n, void *owned)
     }
     if (!x->http10)
         evbuffer_add(out, "\r\n", 2);
+    ir_server_conn_kick(x->conn);
 }
 
 void
@@ -371,9 +376,11 @@ ir_exchange_stream_write_owned_at(struct ir_exchange *x, void *block,
 void
 ir_exchange_stream_end(struct ir_exchange *x)
 {
-    if (x->conn != NULL && !x->http10)
+    if (x->conn != NULL && !x->http10) {
         evbuffer_add(bufferevent_get_output(ir_server_conn_bev(x->conn)),
                      "0\r\n\r\n", 5);
+        ir_server_conn_kick(x->conn);
+    }
     if (x->http10)
         x->keep_alive = false; /* the close ends the body */
     exchange_finish(x);

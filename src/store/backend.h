@@ -90,6 +90,10 @@ struct ir_store_backend {
      * key_hash, amount_nanos. PostgreSQL skips rows another transaction
      * holds. */
     const char *sweep_sql;
+    /* Around a group-commit batch whose jobs all came through
+     * ir_store_run_nosync: commit without waiting for the disk, then
+     * back to a synced commit. NULL where there is no such switch. */
+    const char *nosync_sql, *sync_sql;
 };
 
 extern const struct ir_store_backend ir_store_backend_sqlite;

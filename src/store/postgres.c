@@ -74,6 +74,8 @@ const struct ir_store_backend ir_store_backend_postgres = {
     .for_update = " FOR UPDATE",
     /* Any constant shared by all instances; released at commit. */
     .migrate_lock_sql = "SELECT pg_advisory_xact_lock(7269827301)",
+    .nosync_sql = NULL, /* one transaction per job, no batches */
+    .sync_sql = NULL,
     /* SKIP LOCKED: a reservation being settled right now is left to its
      * settle, and two sweepers never wait on each other. */
     .sweep_sql = "DELETE FROM reservations WHERE id IN (SELECT id FROM "

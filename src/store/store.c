@@ -15,6 +15,8 @@
  * itself, as it would alone. The done callbacks run after the COMMIT. If
  * the batch cannot commit (I/O error, full disk), it is rolled back and
  * every job that wrote runs again alone, so each reports its own outcome.
+ * A batch made only of ir_store_run_nosync jobs (credit holds) commits
+ * without the fsync; the next synced commit takes its WAL frames along.
  * PostgreSQL keeps one transaction per job: its connections commit in
  * parallel and the server already merges their WAL flushes, while a batch
  * would hold one job's row locks across the others and let two routers'
@@ -65,6 +67,7 @@ struct store_job {
     void *arg;
     struct store_job *next; /* queue, then batch */
     bool wrote;             /* changed the database in its batch */
+    bool nosync;            /* ir_store_run_nosync */
 };
 
 static const struct ir_store_backend *store_backend(const char *url);
@@ -78,6 +81,11 @@ static void store_pump_work(struct ir_work *w, void *arg);
 static void store_pump_post(void *msg, void *arg);
 static unsigned store_batch_run(struct ir_store *s, struct ir_store_conn *c,
                                 struct store_job *list);
+static bool store_batch_nosync(struct ir_store_conn *c,
+                               const struct store_job *list);
+static ir_err store_run(struct ir_store *s, ir_store_fn *fn,
+                        ir_store_done_cb *done, void *arg, bool nosync)
+    IR_MUST_CHECK;
 static ir_err store_savepoint(struct ir_store_conn *c, ir_store_tx_fn *fn,
                               void *arg, struct ir_diag *d) IR_MUST_CHECK;
 static void store_sweep_tick(evutil_socket_t fd, short what, void *arg);
@@ -493,6 +501,20 @@ ir_err
 ir_store_run(struct ir_store *s, ir_store_fn *fn, ir_store_done_cb *done,
              void *arg)
 {
+    return store_run(s, fn, done, arg, false);
+}
+
+ir_err
+ir_store_run_nosync(struct ir_store *s, ir_store_fn *fn,
+                    ir_store_done_cb *done, void *arg)
+{
+    return store_run(s, fn, done, arg, true);
+}
+
+static ir_err
+store_run(struct ir_store *s, ir_store_fn *fn, ir_store_done_cb *done,
+          void *arg, bool nosync)
+{
     struct store_job *j = ir_calloc(1, sizeof *j);
     ir_err err;
 
@@ -502,6 +524,7 @@ ir_store_run(struct ir_store *s, ir_store_fn *fn, ir_store_done_cb *done,
     j->fn = fn;
     j->done = done;
     j->arg = arg;
+    j->nosync = nosync;
     if (!s->batching) {
         err = ir_workers_submit(s->ws, store_job_work, store_job_done, NULL,
                                 j);
@@ -561,6 +584,7 @@ store_pump_work(struct ir_work *w, void *arg)
     struct ir_store *s = arg;
     struct store_job *list, *last;
     unsigned n, commits;
+    bool nosync;
 
     for (;;) {
         pthread_mutex_lock(&s->mu);
@@ -579,17 +603,39 @@ store_pump_work(struct ir_work *w, void *arg)
         last->next = NULL;
         pthread_mutex_unlock(&s->mu);
 
+        nosync = store_batch_nosync(s->conns[0], list);
         commits = store_batch_run(s, s->conns[0], list);
+        if (nosync)
+            (void)s->conns[0]->be->exec(s->conns[0],
+                                        s->conns[0]->be->sync_sql, NULL);
         pthread_mutex_lock(&s->mu);
         s->stats.jobs += n;
         s->stats.batches++;
         s->stats.commits += commits;
+        if (nosync)
+            s->stats.nosync += commits;
         pthread_mutex_unlock(&s->mu);
         /* As ir_workers does for its own completions: the loop must
          * hear of every job, so wait out a failed allocation. */
         while (ir_workers_post(w, list) != IR_OK)
             sched_yield();
     }
+}
+
+/* Before a batch: when every job in it may skip the fsync, switch the
+ * connection to commits without one; true if it did (the caller
+ * switches back). A failed switch leaves the safe, synced commit. */
+static bool
+store_batch_nosync(struct ir_store_conn *c, const struct store_job *list)
+{
+    const struct store_job *j;
+
+    if (c->be->nosync_sql == NULL)
+        return false;
+    for (j = list; j != NULL; j = j->next)
+        if (!j->nosync)
+            return false;
+    return c->be->exec(c, c->be->nosync_sql, NULL) == IR_OK;
 }
 
 /* Runs a batch; returns how many transactions it committed (about the

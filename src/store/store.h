@@ -180,11 +180,23 @@ typedef void ir_store_done_cb(void *arg);
 ir_err ir_store_run(struct ir_store *s, ir_store_fn *fn,
                     ir_store_done_cb *done, void *arg) IR_MUST_CHECK;
 
+/* As ir_store_run, for a job whose writes need not survive a power cut
+ * on their own: on SQLite, a batch made only of such jobs commits
+ * without an fsync (synchronous=NORMAL), and the next synced commit
+ * (any other job's) makes it durable too, as the WAL is written in
+ * order. A crash of the process loses nothing either way. For credit
+ * holds, which a restart gives back anyway (ir_store_claim, the sweep);
+ * never for a charge or a generation record. Same as ir_store_run on
+ * PostgreSQL. */
+ir_err ir_store_run_nosync(struct ir_store *s, ir_store_fn *fn,
+                           ir_store_done_cb *done, void *arg) IR_MUST_CHECK;
+
 /* What the store threads did so far (tests, benchmarks). */
 struct ir_store_stats {
     uint64_t jobs;    /* jobs run through group commit */
     uint64_t batches; /* batches they formed */
     uint64_t commits; /* transactions that wrote and committed */
+    uint64_t nosync;  /* of those, committed without an fsync */
 };
 /* All zero on PostgreSQL, which does not batch. */
 void ir_store_stats(struct ir_store *s, struct ir_store_stats *out);

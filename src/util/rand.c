@@ -5,12 +5,62 @@
 #include "util/rand.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/random.h>
 
-/* Bytes drawn per getrandom call of ir_rand_alnum, so an id takes one
- * system call, not one per char. */
+#include "util/ct.h"
+
+/* Bytes taken from the pool at a time by ir_rand_alnum. */
 #define RAND_CHUNK 64
+/* Identifiers and draws come from a per-thread pool of CSPRNG bytes,
+ * refilled this many at a time: a call per id (OpenSSL 3's RAND_bytes
+ * then, a getrandom system call now) was 3.5% of the router's CPU for
+ * the two ids and the draw of each generation. Secrets (ir_rand_bytes)
+ * still come straight from getrandom. */
+#define RAND_POOL 1024
+
+/* Thread-local, so no lock; emptied in a forked child, so parent and
+ * child never hand out the same bytes. */
+struct rand_pool {
+    unsigned char b[RAND_POOL];
+    size_t used; /* b[used..] not handed out yet */
+    int filled;
+};
+
+static _Thread_local struct rand_pool rand_pool;
+static pthread_once_t rand_once = PTHREAD_ONCE_INIT;
+
+static void
+rand_forget(void)
+{
+    ir_ct_wipe(&rand_pool, sizeof rand_pool);
+}
+
+static void
+rand_init(void)
+{
+    (void)pthread_atfork(NULL, NULL, rand_forget);
+}
+
+/* n (at most RAND_POOL) fresh bytes from this thread's pool. */
+static ir_err
+rand_take(void *out, size_t n)
+{
+    struct rand_pool *p = &rand_pool;
+
+    (void)pthread_once(&rand_once, rand_init);
+    if (!p->filled || RAND_POOL - p->used < n) {
+        if (ir_rand_bytes(p->b, RAND_POOL) != IR_OK)
+            return IR_EINTERNAL;
+        p->used = 0;
+        p->filled = 1;
+    }
+    memcpy(out, p->b + p->used, n);
+    ir_ct_wipe(p->b + p->used, n);
+    p->used += n;
+    return IR_OK;
+}
 
 ir_err
 ir_rand_bytes(void *out, size_t n)
@@ -49,7 +99,7 @@ ir_rand_alnum(char *out, size_t n)
 
             have = want < sizeof r ? want : sizeof r;
             used = 0;
-            if (ir_rand_bytes(r, have) != IR_OK)
+            if (rand_take(r, have) != IR_OK)
                 return IR_EINTERNAL;
         }
         /* 62 * 4 = 248: reject the top bytes so every char is equally
@@ -68,7 +118,7 @@ ir_rand_unit(void)
 {
     uint64_t v;
 
-    if (ir_rand_bytes(&v, sizeof v) != IR_OK)
+    if (rand_take(&v, sizeof v) != IR_OK)
         v = 0x9e3779b97f4a7c15ULL;
     return (double)(v >> 11) / 9007199254740992.0;
 }

@@ -159,8 +159,10 @@ ir_workers_submit(struct ir_workers *ws, ir_work_fn *fn,
     ws->tail = w;
     ws->queued++;
     ws->pending++;
-    pthread_cond_signal(&ws->cv);
     pthread_mutex_unlock(&ws->mu);
+    /* After the unlock: a thread woken with the mutex still held would
+     * only block on it again (two more context switches per job). */
+    pthread_cond_signal(&ws->cv);
     return IR_OK;
 }
 

@@ -11,6 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <curl/curl.h>
@@ -130,6 +134,47 @@ test_unauthorized(void **state)
     /* Management keys administer; they do not generate. */
     th_post_json(&srv, "/api/v1/images", srv.mgmt_key, body, &r);
     assert_error(&r, 403, "Management");
+    th_resp_free(&r);
+}
+
+/* The key is judged before the body, whichever path the request takes
+ * (a valid body: key and credit hold in one store job; an invalid one:
+ * authentication first, then validation). */
+static void
+test_auth_before_validation(void **state)
+{
+    static const char *const bodies[] = {
+        "{\"model\":\"imagerouter/abstract\"}",          /* no prompt */
+        "{\"model\":\"no/such-model\",\"prompt\":\"x\"}", /* unknown */
+        "{\"model\":",                                     /* not JSON */
+    };
+    struct th_resp r;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+        th_post_json(&srv, "/api/v1/images", NULL, bodies[i], &r);
+        assert_error(&r, 401, "Authentication");
+        th_resp_free(&r);
+        th_post_json(&srv, "/api/v1/images", "sk-ir-v1-nope", bodies[i], &r);
+        assert_error(&r, 401, "Invalid API key");
+        th_resp_free(&r);
+        th_post_json(&srv, "/api/v1/images", srv.mgmt_key, bodies[i], &r);
+        assert_error(&r, 403, "Management");
+        th_resp_free(&r);
+        th_post_json(&srv, "/api/v1/images", srv.key, bodies[i], &r);
+        assert_int_equal(r.status, 400);
+        th_resp_free(&r);
+        th_post_json(&srv, "/v1/images/generations", "sk-ir-v1-nope",
+                     bodies[i], &r);
+        assert_int_equal(r.status, 401);
+        th_resp_free(&r);
+    }
+    /* A valid body with a valid key still generates. */
+    th_post_json(&srv, "/api/v1/images", srv.key,
+                 "{\"model\":\"imagerouter/abstract\",\"prompt\":\"x\"}",
+                 &r);
+    assert_int_equal(r.status, 200);
     th_resp_free(&r);
 }
 
@@ -775,6 +820,107 @@ test_generation_lookup(void **state)
     th_resp_free(&g);
 }
 
+/* ---- the connection's write path --------------------------------------- */
+
+/* A raw connection to the router; rcvbuf > 0 shrinks its receive buffer
+ * (before connect), so that a big response cannot go out at once. */
+static int
+raw_connect(int rcvbuf)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    assert_true(fd >= 0);
+    if (rcvbuf > 0)
+        assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+                                    sizeof rcvbuf), 0);
+    a.sin_port = htons((uint16_t)srv.port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    return fd;
+}
+
+static void
+raw_send(int fd, const char *s)
+{
+    assert_int_equal(write(fd, s, strlen(s)), (ssize_t)strlen(s));
+}
+
+/* Reads until the peer closes or has sent at least want bytes. */
+static size_t
+raw_read(int fd, char *buf, size_t size, size_t want)
+{
+    size_t n = 0;
+    ssize_t k;
+
+    while (n < want && n < size - 1 &&
+           (k = read(fd, buf + n, size - 1 - n)) > 0)
+        n += (size_t)k;
+    buf[n] = '\0';
+    return n;
+}
+
+static size_t
+count_str(const char *hay, const char *needle)
+{
+    size_t n = 0;
+
+    while ((hay = strstr(hay, needle)) != NULL) {
+        n++;
+        hay++;
+    }
+    return n;
+}
+
+/* Small replies are written straight from the handler, large ones (or
+ * the rest of one) when the socket takes them: pipelined requests are
+ * answered in order, and a reader slower than the response still gets
+ * every byte. */
+static void
+test_write_path(void **state)
+{
+    static const char body[] =
+        "{\"model\":\"imagerouter/abstract\",\"prompt\":\"slow reader\"}";
+    char req[1024], *buf, *p;
+    size_t n, size = 64u * 1024 * 1024;
+    long clen;
+    int fd;
+
+    (void)state;
+    buf = malloc(size);
+    assert_non_null(buf);
+    fd = raw_connect(0);
+    raw_send(fd, "GET /health HTTP/1.1\r\nHost: t\r\n\r\n"
+                 "GET /health HTTP/1.1\r\nHost: t\r\n\r\n"
+                 "GET /health HTTP/1.1\r\nHost: t\r\n"
+                 "Connection: close\r\n\r\n");
+    n = raw_read(fd, buf, size, size);
+    assert_true(n > 0);
+    assert_int_equal(count_str(buf, "HTTP/1.1 200"), 3);
+    close(fd);
+
+    fd = raw_connect(4096);
+    (void)snprintf(req, sizeof req,
+                   "POST /api/v1/images HTTP/1.1\r\nHost: t\r\n"
+                   "Authorization: Bearer %s\r\n"
+                   "Content-Type: application/json\r\n"
+                   "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+                   srv.key, strlen(body), body);
+    raw_send(fd, req);
+    usleep(300 * 1000); /* let the router fill the socket and wait */
+    n = raw_read(fd, buf, size, size);
+    assert_non_null(strstr(buf, "HTTP/1.1 200"));
+    p = strstr(buf, "Content-Length: ");
+    assert_non_null(p);
+    clen = strtol(p + 16, NULL, 10);
+    p = strstr(buf, "\r\n\r\n");
+    assert_non_null(p);
+    assert_true(clen > 64 * 1024); /* more than the socket takes at once */
+    assert_int_equal((long)(n - (size_t)(p + 4 - buf)), clen);
+    close(fd);
+    free(buf);
+}
+
 /* ---- OpenAI-compatible route ------------------------------------------ */
 
 static void
@@ -873,6 +1019,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_health),
         cmocka_unit_test(test_unauthorized),
+        cmocka_unit_test(test_auth_before_validation),
         cmocka_unit_test(test_validation_400),
         cmocka_unit_test(test_invalid_json_line_column),
         cmocka_unit_test(test_unknown_model),
@@ -890,6 +1037,7 @@ main(void)
         cmocka_unit_test(test_models_list_shape),
         cmocka_unit_test(test_endpoints_shape),
         cmocka_unit_test(test_generation_lookup),
+        cmocka_unit_test(test_write_path),
         cmocka_unit_test(test_openai_route),
         cmocka_unit_test(test_cors_and_unknown_route),
         cmocka_unit_test(test_metrics),

@@ -143,6 +143,33 @@ test_threshold_and_keys(void **state)
     same_tree("[ \"0123456789abcdef0123\" ]", 16, 1);
 }
 
+/* Canonical base64 is big from IR_JSON_BIG_B64_MIN bytes, well under
+ * min (a small image); other strings only from min. */
+static void
+test_b64_threshold(void **state)
+{
+    char *b64 = repeat('A', IR_JSON_BIG_B64_MIN);
+    char *body = ir_malloc(2 * IR_JSON_BIG_B64_MIN + 64);
+
+    (void)state;
+    assert_non_null(body);
+    (void)snprintf(body, 2 * IR_JSON_BIG_B64_MIN + 64,
+                   "{\"b64_json\":\"%s\",\"n\":1}", b64);
+    same_tree(body, IR_JSON_BIG_MIN, 1);
+    /* 4 bytes short: not big (and still canonical). */
+    (void)snprintf(body, 2 * IR_JSON_BIG_B64_MIN + 64,
+                   "{\"b64_json\":\"%s\"}", b64 + 4);
+    same_tree(body, IR_JSON_BIG_MIN, 0);
+    /* Not canonical base64 (a space): not big below min. */
+    b64[10] = ' ';
+    (void)snprintf(body, 2 * IR_JSON_BIG_B64_MIN + 64,
+                   "{\"text\":\"%s\"}", b64);
+    same_tree(body, IR_JSON_BIG_MIN, 0);
+    same_tree(body, IR_JSON_BIG_B64_MIN, 1);
+    ir_free(b64);
+    ir_free(body);
+}
+
 static void
 test_escapes(void **state)
 {
@@ -341,6 +368,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_placeholders),
         cmocka_unit_test(test_threshold_and_keys),
+        cmocka_unit_test(test_b64_threshold),
         cmocka_unit_test(test_escapes),
         cmocka_unit_test(test_invalid),
         cmocka_unit_test(test_forged),

@@ -1147,6 +1147,7 @@ struct gc_job {
     const struct ir_generation *gen;
     ir_err err;
     int runs;
+    bool nosync;          /* queued with ir_store_run_nosync */
     size_t holds_at_done; /* the job's key's holds, read at its done */
     int64_t nanos_at_done;
 };
@@ -1231,7 +1232,11 @@ gc_run(struct fx *f, struct gc_job *jobs, int n, struct ir_store_stats *st)
     /* The gate first, and the others only once it holds the thread. */
     for (i = 0; i < n; i++) {
         jobs[i].g = &g;
-        assert_int_equal(ir_store_run(s, gc_work, gc_done, &jobs[i]), IR_OK);
+        assert_int_equal(jobs[i].nosync
+                             ? ir_store_run_nosync(s, gc_work, gc_done,
+                                                   &jobs[i])
+                             : ir_store_run(s, gc_work, gc_done, &jobs[i]),
+                         IR_OK);
         if (i > 0)
             continue;
         pthread_mutex_lock(&g.mu);
@@ -1341,6 +1346,49 @@ test_group_commit(void **state)
                      IR_OK);
     assert_int_equal(n, 5);
     assert_int_equal(nanos, 5 * USD);
+}
+
+/* Credit holds queued with ir_store_run_nosync: a batch of only such
+ * jobs commits without an fsync, a batch with any other job with one;
+ * either way each hold is committed (another connection sees it) when
+ * its callback runs. */
+static void
+test_group_commit_nosync(void **state)
+{
+    struct fx *f = *state;
+    bool lite = strcmp(ir_store_conn_backend(f->c), "sqlite") == 0;
+    struct gc_job jobs[4];
+    struct ir_store_stats st;
+    struct ir_key k[3];
+    int i, mixed;
+
+    for (i = 0; i < 3; i++)
+        mk_key(f->c, "nosync", 10 * USD, NULL, &k[i]);
+    for (mixed = 0; mixed < 2; mixed++) {
+        memset(jobs, 0, sizeof jobs);
+        jobs[0].kind = GC_GATE;
+        for (i = 1; i < 4; i++) {
+            jobs[i].kind = GC_RESERVE;
+            jobs[i].nosync = !(mixed && i == 2);
+            memcpy(jobs[i].hash, k[i - 1].hash, sizeof jobs[i].hash);
+        }
+        gc_run(f, jobs, 4, &st);
+        for (i = 1; i < 4; i++) {
+            assert_int_equal(jobs[i].runs, 1);
+            assert_int_equal(jobs[i].err, IR_OK);
+            assert_int_equal(jobs[i].holds_at_done, (size_t)mixed + 1);
+        }
+        if (!lite) {
+            assert_int_equal(st.nosync, 0);
+            continue;
+        }
+        /* The gate alone, then the three holds together. */
+        assert_int_equal(st.batches, 2);
+        assert_int_equal(st.commits, 1);
+        assert_int_equal(st.nosync, mixed ? 0 : 1);
+    }
+    for (i = 0; i < 3; i++)
+        assert_int_equal(get_key(f->c, k[i].hash).reserved_nanos, 2 * USD);
 }
 
 /* A batch SQLite rolls back by itself: the jobs that wrote before it run
@@ -1541,6 +1589,7 @@ test_memory_shared(void **state)
     X(test_async_shell)                                                    \
     X(test_group_commit)                                                   \
     X(test_group_commit_rollback)                                          \
+    X(test_group_commit_nosync)                                            \
     X(test_statement_cache)
 
 #define AS_TEST(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown),

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0
- * tests/unit/util/test_rand.c - random identifiers: length, alphabet and
- * an even spread over it; raw bytes of any length, and unit doubles.
+ * tests/unit/util/test_rand.c - random identifiers: length, alphabet, an
+ * even spread over it, no repeats across a fork; raw bytes of any length,
+ * and unit doubles.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -122,6 +125,39 @@ test_unit_range(void **state)
     assert_true(sum / 10000 > 0.47 && sum / 10000 < 0.53);
 }
 
+/* Ids come from a per-thread pool: a forked child must not hand out
+ * the bytes its parent still holds. */
+static void
+test_fork_differs(void **state)
+{
+    char mine[25], theirs[25];
+    int fds[2], status;
+    pid_t pid;
+
+    (void)state;
+    assert_int_equal(ir_rand_alnum(mine, 24), IR_OK); /* fills the pool */
+    assert_int_equal(pipe(fds), 0);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char id[25];
+
+        close(fds[0]);
+        if (ir_rand_alnum(id, 24) != IR_OK ||
+            write(fds[1], id, 24) != 24)
+            _exit(1);
+        _exit(0);
+    }
+    close(fds[1]);
+    assert_int_equal(read(fds[0], theirs, 24), 24);
+    theirs[24] = '\0';
+    close(fds[0]);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_int_equal(ir_rand_alnum(mine, 24), IR_OK);
+    assert_string_not_equal(mine, theirs);
+}
+
 int
 main(void)
 {
@@ -131,6 +167,7 @@ main(void)
         cmocka_unit_test(test_alnum_differs),
         cmocka_unit_test(test_bytes_lengths),
         cmocka_unit_test(test_unit_range),
+        cmocka_unit_test(test_fork_differs),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
