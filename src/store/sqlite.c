@@ -102,18 +102,6 @@ static pthread_once_t sqlite_config_once = PTHREAD_ONCE_INIT;
 static sqlite3 *sqlite_mem_keeper;
 static char sqlite_mem_uri[80];
 
-/* Process-wide, before SQLite initialises (the first open). Statement
- * journals (the SAVEPOINT of each job in a group commit) stay in memory
- * in 1 KB chunks: by default they grow in 64 KB chunks, and each RELEASE
- * freeing one made glibc trim the store thread's arena with madvise, a
- * TLB shootdown per job. Hold only the pages a statement changes, so
- * small; if SQLite is already initialised the call fails, harmlessly. */
-static void
-sqlite_config(void)
-{
-    (void)sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, -1);
-}
-
 static ir_err
 sqlite_mem_path(const char **path, struct ir_diag *d)
 {
@@ -149,14 +137,20 @@ out:
     return err;
 }
 
-/* No bulk page-cache allocation per connection (SQLite's default, 20
- * pages ~ 90 kB written at the first read): pages are allocated as the
- * cache fills. Only possible before SQLite initialises; best effort. */
-static pthread_once_t sqlite_config_once = PTHREAD_ONCE_INIT;
-
+/* Process-wide, before SQLite initialises (the first open); if SQLite
+ * is already initialised the calls fail, harmlessly.
+ * - Statement journals (the SAVEPOINT of each job in a group commit) stay
+ *   in memory in 1 KB chunks: by default they grow in 64 KB chunks, and
+ *   each RELEASE freeing one made glibc trim the store thread's arena
+ *   with madvise, a TLB shootdown per job. They hold only the pages a
+ *   statement changes, so small.
+ * - No bulk page-cache allocation per connection (SQLite's default, 20
+ *   pages ~ 90 kB written at the first read): pages are allocated as the
+ *   cache fills. */
 static void
 sqlite_config(void)
 {
+    (void)sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, -1);
     (void)sqlite3_config(SQLITE_CONFIG_PAGECACHE, NULL, 0, 0);
 }
 
