@@ -94,6 +94,7 @@ img_free(struct img_gen *g)
 {
     g->srv->generations--;
     ir_request_cleanup(&g->req);
+    ir_routing_plan_cleanup(&g->plan);
     if (g->end != NULL) {
         ir_gen_result_cleanup(&g->end->out.res);
         ir_error_cleanup(&g->end->out.err);
@@ -704,6 +705,7 @@ img_prepare(struct img_gen *g, struct ir_error *e)
         ir_error_meta_str(e, "param", "model");
         return IR_EINVAL;
     }
+    ir_routing_plan_cleanup(&g->plan); /* from a first try, if any */
     if (ir_routing_plan_build(g->model, &g->req, g->srv->health,
                               ir_time_mono_ms(), ir_rand_unit, &g->plan,
                               e) != IR_OK)

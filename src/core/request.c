@@ -134,10 +134,11 @@ ir_request_cleanup(struct ir_request *r)
     ir_free(r->model);
     ir_free(r->prompt);
     ir_free(r->user);
-    for (i = 0; i < r->nrefs && i < IR_MAX_REFS; i++) {
+    for (i = 0; i < r->nrefs; i++) {
         ir_free(r->refs[i].url);
         ir_free(r->refs[i].bytes);
     }
+    ir_free(r->refs);
     request_strlist_cleanup(&r->provider.order);
     request_strlist_cleanup(&r->provider.only);
     request_strlist_cleanup(&r->provider.ignore);
@@ -737,6 +738,13 @@ request_refs(const json_t *root, struct ir_request *r, struct ir_error *err)
                             "input_references has %zu items; at most %d "
                             "are accepted",
                             n, IR_MAX_REFS);
+    if (n == 0)
+        return IR_OK;
+    /* Sized to the request: most have none, and a held generation keeps
+     * its request. Zeroed, so cleanup can free a partly parsed item. */
+    r->refs = ir_calloc(n, sizeof *r->refs);
+    if (r->refs == NULL)
+        return request_nomem(err);
     for (i = 0; i < n; i++) {
         /* Count first: cleanup frees whatever the item got so far. */
         r->nrefs = i + 1;

@@ -102,7 +102,7 @@ struct ir_request {
     bool seed_set;
     bool stream;
     int partial_images;   /* OpenAI route: 0..3; -1 when not given */
-    struct ir_ref refs[IR_MAX_REFS];
+    struct ir_ref *refs;  /* owned; nrefs of them, NULL when none */
     size_t nrefs;
     struct ir_provider_prefs provider;
     char *user;           /* owned or NULL */

@@ -117,7 +117,8 @@ ir_job_fanout(struct ir_job *j, int n_max)
         return;
     }
     memset(&f->one, 0, sizeof f->one);
-    f->one.e[0] = *j->cur;
+    f->one_e = *j->cur;
+    f->one.e = &f->one_e;
     f->one.n = 1;
     j->phase = JOB_FANOUT;
     f->nchildren = 0;

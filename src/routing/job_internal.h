@@ -32,6 +32,7 @@ struct ir_job_stream {
 /* A split attempt's state: only jobs that fan out carry it. */
 struct ir_job_fan {
     struct ir_plan one;           /* the children's one-entry plan */
+    struct ir_plan_entry one_e;   /* one.e: borrowed, not allocated */
     struct ir_job_slot {
         struct ir_job *parent;
         struct ir_job *child;     /* NULL once it reported or let go */

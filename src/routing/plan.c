@@ -18,6 +18,7 @@
 #include "catalog/capability.h"
 #include "core/pricing.h"
 #include "util/buf.h"
+#include "util/mem.h"
 
 #define IR_PLAN_MAX_ASPECTS 32
 
@@ -207,6 +208,7 @@ ir_routing_plan_build(const struct ir_model *m, const struct ir_request *req,
                       struct ir_error *err)
 {
     const struct ir_provider_prefs *pr = &req->provider;
+    struct ir_plan_entry ents[IR_PLAN_MAX], *owned;
     struct ir_cap_reject whys[IR_PLAN_MAX];
     struct plan_ctx ctx = {req, health, now_ms, 0};
     struct ir_error gerr;
@@ -215,7 +217,9 @@ ir_routing_plan_build(const struct ir_model *m, const struct ir_request *req,
     size_t i, nwhy = 0, nfilt = 0, nknown = 0, naspects;
     double sum = 0;
 
+    /* Built on the stack, copied out to fit once the count is known. */
     memset(out, 0, sizeof *out);
+    out->e = ents;
     ir_error_init(&gerr);
     for (i = 0; i < m->nendpoints && out->n < IR_PLAN_MAX; i++) {
         const struct ir_endpoint *ep = &m->endpoints[i];
@@ -269,6 +273,7 @@ ir_routing_plan_build(const struct ir_model *m, const struct ir_request *req,
             ir_error_move(err, &gerr);
         }
         ir_error_cleanup(&gerr);
+        memset(out, 0, sizeof *out);
         return IR_EINVAL;
     }
     ir_error_cleanup(&gerr);
@@ -298,6 +303,15 @@ ir_routing_plan_build(const struct ir_model *m, const struct ir_request *req,
         else if (out->e[i].est_nanos > out->max_est_nanos)
             out->max_est_nanos = out->e[i].est_nanos;
     }
+    owned = ir_malloc(out->n * sizeof *owned);
+    if (owned == NULL) {
+        memset(out, 0, sizeof *out);
+        ir_error_cleanup(err);
+        ir_error_set(err, 500, "out of memory while planning the request");
+        return IR_ENOMEM;
+    }
+    memcpy(owned, ents, out->n * sizeof *owned);
+    out->e = owned;
     if (ir_routing_health_state(health, out->e[0].ep->provider_slug,
                                 out->e[0].ep->model_id,
                                 now_ms) == IR_HEALTH_PROBE) {
@@ -306,4 +320,11 @@ ir_routing_plan_build(const struct ir_model *m, const struct ir_request *req,
                                       out->e[0].ep->model_id, now_ms);
     }
     return IR_OK;
+}
+
+void
+ir_routing_plan_cleanup(struct ir_plan *p)
+{
+    ir_free(p->e);
+    memset(p, 0, sizeof *p);
 }

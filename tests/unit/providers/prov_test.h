@@ -32,6 +32,7 @@ static const unsigned char pt_png_sig[8] = {0x89, 'P', 'N', 'G',
 /* One test's call, endpoint, request and outputs. */
 struct pt {
     struct ir_request req;
+    struct ir_ref refs[IR_MAX_REFS]; /* req.refs, not owned by req */
     struct ir_endpoint ep;
     struct ir_call call;
     json_t *options;
@@ -66,6 +67,7 @@ pt_init(struct pt *t, const char *provider_name, const char *model,
     t->req.model = (char *)"test/model";
     t->req.n = 1;
     t->req.partial_images = -1;
+    t->req.refs = t->refs;
     t->ep.provider_name = provider_name;
     t->ep.upstream_model = model;
     t->ep.supported_parameters = pt_json(supported ? supported : "{}");

@@ -21,6 +21,7 @@
 
 struct fixture {
     struct ir_request req;
+    struct ir_ref refs[4]; /* req.refs, not owned by req */
     struct ir_call call;
     struct ir_gen_result res;
     struct ir_error err;
@@ -56,6 +57,7 @@ fx_init(struct fixture *f, const char *model, const char *prompt, int w, int h,
     f->req.prompt = (char *)prompt;
     f->req.n = n;
     f->req.partial_images = -1;
+    f->req.refs = f->refs;
     f->call.req = &f->req;
     f->call.upstream_model = model;
     f->call.geom.w = w;
