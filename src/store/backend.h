@@ -47,7 +47,6 @@ struct ir_store_conn {
     const struct ir_store_backend *be;
     void *db;     /* sqlite3 * or PGconn * */
     void *cache;  /* the backend's prepared statements */
-    void *bg;     /* the backend's helper (SQLite: WAL checkpointer) */
     bool batch;   /* inside a group commit: transactions are savepoints */
     uint64_t writes; /* statements run that may change the database */
     uint64_t prepares; /* statements compiled (tests: the cache works) */

@@ -20,7 +20,6 @@
 
 #include <sqlite3.h>
 
-#include "store/sqlite_ckpt.h"
 #include "util/mem.h"
 
 /* Statements kept prepared per connection. The store uses about 60
@@ -207,10 +206,6 @@ sqlite_open(struct ir_store_conn *c, const char *url, struct ir_diag *d)
             return err;
         }
     }
-    /* A file's WAL is copied back by a helper thread, not by the commit
-     * that fills it (sqlite_ckpt.c); best effort. */
-    if ((flags & SQLITE_OPEN_URI) == 0)
-        c->bg = ir_sqlite_ckpt_attach(db, path);
     return IR_OK;
 }
 
@@ -218,8 +213,6 @@ static void
 sqlite_close(struct ir_store_conn *c)
 {
     sqlite_cache_free(c);
-    ir_sqlite_ckpt_detach(c->bg, c->db);
-    c->bg = NULL;
     if (c->db != NULL)
         sqlite3_close_v2(c->db);
     c->db = NULL;
