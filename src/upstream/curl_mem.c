@@ -10,7 +10,6 @@
 
 #include <malloc.h>
 #include <pthread.h>
-#include <stdbool.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -29,18 +28,6 @@ static pthread_mutex_t curl_mem_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct curl_mem_slot *curl_mem_tab;
 static size_t curl_mem_cap; /* a power of two, or 0 */
 static size_t curl_mem_live;
-
-/* Freed mappings kept for the next ones of the same length. curl frees
- * its receive buffer after every transfer; an munmap per request, with
- * the TLB shootdown it sends the other threads, and the page faults of
- * the next buffer cost ~100 us of CPU per generation here. The few kept
- * are touched only as far as their last transfer wrote; a held
- * generation beyond them still gets a fresh, untouched mapping. */
-#define CURL_MEM_KEEP 16
-#define CURL_MEM_KEEP_BYTES ((size_t)4 << 20)
-static struct curl_mem_slot curl_mem_kept[CURL_MEM_KEEP];
-static size_t curl_mem_nkept;
-static size_t curl_mem_kept_bytes;
 
 static size_t
 curl_mem_page(void)
@@ -151,30 +138,14 @@ curl_mem_round(size_t n)
 /* A mapping of at least n bytes (n >= IR_CURL_MEM_BIG), zeroed, and in
  * the table; NULL when either fails. */
 static void *
-curl_mem_big_new(size_t n, bool zero)
+curl_mem_big_new(size_t n)
 {
-    size_t len = curl_mem_round(n), i;
-    void *p = NULL;
+    size_t len = curl_mem_round(n);
+    void *p;
     int rc;
 
     if (len < n)
         return NULL;
-    pthread_mutex_lock(&curl_mem_mu);
-    for (i = curl_mem_nkept; i-- > 0;) {
-        if (curl_mem_kept[i].len == len && curl_mem_reserve() == 0) {
-            p = (void *)curl_mem_kept[i].addr;
-            curl_mem_kept[i] = curl_mem_kept[--curl_mem_nkept];
-            curl_mem_kept_bytes -= len;
-            curl_mem_put((uintptr_t)p, len);
-            break;
-        }
-    }
-    pthread_mutex_unlock(&curl_mem_mu);
-    if (p != NULL) {
-        if (zero)
-            memset(p, 0, len);
-        return p;
-    }
     p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
              -1, 0);
     if (p == MAP_FAILED)
@@ -221,13 +192,6 @@ curl_mem_big_free(void *p)
     if (i >= 0) {
         len = curl_mem_tab[i].len;
         curl_mem_del((size_t)i);
-        if (curl_mem_nkept < CURL_MEM_KEEP &&
-            curl_mem_kept_bytes + len <= CURL_MEM_KEEP_BYTES) {
-            curl_mem_kept[curl_mem_nkept].addr = (uintptr_t)p;
-            curl_mem_kept[curl_mem_nkept++].len = len;
-            curl_mem_kept_bytes += len;
-            len = 0; /* kept, not unmapped */
-        }
     }
     pthread_mutex_unlock(&curl_mem_mu);
     if (len != 0)
@@ -263,7 +227,7 @@ void *
 ir_upstream_curl_mem_malloc(size_t n)
 {
     if (n >= IR_CURL_MEM_BIG)
-        return curl_mem_big_new(n, false);
+        return curl_mem_big_new(n);
     return malloc(n);
 }
 
@@ -311,7 +275,7 @@ ir_upstream_curl_mem_calloc(size_t nmemb, size_t size)
     if (size != 0 && nmemb > SIZE_MAX / size)
         return NULL;
     if (nmemb * size >= IR_CURL_MEM_BIG)
-        return curl_mem_big_new(nmemb * size, true);
+        return curl_mem_big_new(nmemb * size); /* mmap zeroes */
     return calloc(nmemb, size);
 }
 

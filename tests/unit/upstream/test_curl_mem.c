@@ -138,32 +138,6 @@ test_calloc_strdup(void **state)
     ir_upstream_curl_mem_free(s);
 }
 
-/* A freed mapping is kept for the next of its length (curl frees its
- * receive buffer after each transfer): the same address comes back, and
- * it is ours again (realloc and free treat it as a mapping). */
-static void
-test_kept_reused(void **state)
-{
-    unsigned char *p, *q;
-    size_t live = ir_upstream_curl_mem_big_live();
-
-    (void)state;
-    p = ir_upstream_curl_mem_malloc(BIG + 1);
-    assert_non_null(p);
-    memset(p, 0x5a, BIG + 1);
-    ir_upstream_curl_mem_free(p);
-    assert_int_equal(ir_upstream_curl_mem_big_live(), live);
-    q = ir_upstream_curl_mem_malloc(BIG + 1);
-    assert_ptr_equal(q, p);
-    assert_int_equal(ir_upstream_curl_mem_big_live(), live + 1);
-    q = ir_upstream_curl_mem_realloc(q, 4 * BIG);
-    assert_non_null(q);
-    assert_int_equal(q[BIG], 0x5a);
-    assert_int_equal(ir_upstream_curl_mem_big_live(), live + 1);
-    ir_upstream_curl_mem_free(q);
-    assert_int_equal(ir_upstream_curl_mem_big_live(), live);
-}
-
 /* Enough live blocks to grow the side table several times; freed in an
  * order that exercises deletion within probe runs. */
 static void
@@ -264,7 +238,6 @@ main(void)
         cmocka_unit_test(test_small_and_big),
         cmocka_unit_test(test_realloc_across),
         cmocka_unit_test(test_calloc_strdup),
-        cmocka_unit_test(test_kept_reused),
         cmocka_unit_test(test_many_big),
         cmocka_unit_test(test_not_ours),
         cmocka_unit_test(test_threads),
