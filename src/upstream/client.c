@@ -25,7 +25,6 @@
 
 #include "core/limits.h"
 #include "upstream/curl_lazy.h"
-#include "upstream/curl_mem.h"
 #include "util/bigblock.h"
 #include "util/buf.h"
 #include "util/log.h"
@@ -165,10 +164,7 @@ upstream_socket_fn(CURL *easy, curl_socket_t s, int what, void *arg,
 /* curl_global_init (loading libcurl, OpenSSL's setup: a few MB of
  * touched pages) runs on the first transfer, not at start; until it
  * succeeds, each transfer tries again (the failure may be passing, such
- * as no descriptor free to open the library with). curl allocates through
- * upstream/curl_mem.c, so a held transfer's receive buffer costs no
- * resident page until its answer arrives; when the SDK in the same
- * process initialised curl first, curl keeps the C allocator. */
+ * as no descriptor free to open the library with). */
 static pthread_mutex_t upstream_init_mu = PTHREAD_MUTEX_INITIALIZER;
 static _Atomic bool upstream_inited;
 
@@ -181,10 +177,7 @@ ir_upstream_global_init(void)
         return IR_OK;
     pthread_mutex_lock(&upstream_init_mu);
     if (!atomic_load(&upstream_inited)) {
-        rc = curl_global_init_mem(
-            CURL_GLOBAL_DEFAULT, ir_upstream_curl_mem_malloc,
-            ir_upstream_curl_mem_free, ir_upstream_curl_mem_realloc,
-            ir_upstream_curl_mem_strdup, ir_upstream_curl_mem_calloc);
+        rc = curl_global_init(CURL_GLOBAL_DEFAULT);
         atomic_store(&upstream_inited, rc == CURLE_OK);
     }
     pthread_mutex_unlock(&upstream_init_mu);

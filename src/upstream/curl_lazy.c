@@ -18,11 +18,6 @@
 /* X(return type, name, (params), (args), value when not loadable) */
 #define CURL_LAZY_CALLS(X)                                                   \
     X(CURLcode, curl_global_init, (long flags), (flags), CURLE_FAILED_INIT)  \
-    X(CURLcode, curl_global_init_mem,                                        \
-      (long flags, curl_malloc_callback m, curl_free_callback f,             \
-       curl_realloc_callback r, curl_strdup_callback s,                      \
-       curl_calloc_callback c),                                              \
-      (flags, m, f, r, s, c), CURLE_FAILED_INIT)                             \
     X(CURL *, curl_easy_init, (void), (), NULL)                              \
     X(CURLcode, curl_easy_perform, (CURL *e), (e), CURLE_FAILED_INIT)        \
     X(const char *, curl_easy_strerror, (CURLcode c), (c),                   \
