@@ -112,11 +112,22 @@ TKEY=$(perf_key "$SHM/router.db")
 perf_start_router router-tmpfs "$SHM/router.db"
 RT_PID=$R_PID RT_PORT=$R_PORT
 
-for _ in $(seq 1 100); do
-  curl -s -o /dev/null "http://127.0.0.1:$PK_PORT/" &&
-    curl -s -o /dev/null "http://127.0.0.1:$N_PORT/_emu/health" && break
+# Node may take a while to start on a busy machine: up to 30 s, then say
+# which one is not answering (a curl failing under set -e would end the
+# script without a word).
+ready=0
+for _ in $(seq 1 300); do
+  if curl -s -o /dev/null "http://127.0.0.1:$PK_PORT/" &&
+    curl -s -o /dev/null "http://127.0.0.1:$N_PORT/_emu/health"; then
+    ready=1
+    break
+  fi
+  kill -0 "$PK_PID" 2>/dev/null ||
+    perf_die "Portkey exited: $(tail -3 "$W/portkey.log")"
   sleep 0.1
 done
+[ "$ready" = 1 ] || perf_die "Portkey (port $PK_PORT) or nginx (port" \
+  "$N_PORT) not answering after 30 s: $(tail -3 "$W/portkey.log")"
 
 # ---- the load ---------------------------------------------------------------
 EMU_BODY='{"model":"gpt-image-1","prompt":"bench"}'
@@ -154,7 +165,7 @@ check() { # URL LUA-ish: KEY BODY HEADER...
   local args=()
   for h in "$@"; do args+=(-H "$h"); done
   code=$(curl -s -o "$W/check.json" -w '%{http_code}' "$url" \
-    -H 'Content-Type: application/json' "${args[@]}" -d "$body")
+    -H 'Content-Type: application/json' "${args[@]}" -d "$body") || true
   [ "$code" = 200 ] || perf_die "$url answered $code: $(head -c 300 "$W/check.json")"
 }
 E=http://127.0.0.1:$EMU_PORT/openai/v1/images/generations
