@@ -149,3 +149,23 @@ th_emu_stats(const struct th_emu *e)
 {
     return emu_get_json(e, "/_emu/stats");
 }
+
+void
+th_routing_env_init(struct th_routing_env *re, const struct th_emu *e)
+{
+    const char *src = getenv("IR_SOURCE_DIR");
+    size_t n = 0, i;
+
+    (void)snprintf(re->catalog, sizeof re->catalog,
+                   "%s/tests/integration/routing_catalog.json",
+                   src ? src : ".");
+    for (i = 0; e->envp[i] != NULL; i++)
+        re->env[n++] = e->envp[i];
+    (void)snprintf(re->own[0], sizeof re->own[0], "IR_TEST_EMU_KEY=tk");
+    for (i = 0; i < 3; i++)
+        (void)snprintf(re->own[i + 1], sizeof re->own[i + 1],
+                       "IR_TEST_EMU_%c=%s/openai/v1", "ABC"[i], e->base);
+    for (i = 0; i < 4; i++)
+        re->env[n++] = re->own[i];
+    re->env[n] = NULL;
+}

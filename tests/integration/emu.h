@@ -30,4 +30,15 @@ json_t *th_emu_requests(const struct th_emu *e, const char *provider);
 /* GET /_emu/stats; caller decrefs. */
 json_t *th_emu_stats(const struct th_emu *e);
 
+/* What a router on tests/integration/routing_catalog.json needs when its
+ * endpoints A, B and C all lead to one emulator: --catalog's path, and
+ * the emulator's variables plus IR_TEST_EMU_KEY and IR_TEST_EMU_A..C. */
+struct th_routing_env {
+    char catalog[512];
+    char own[4][256];
+    const char *env[48]; /* NULL-terminated */
+};
+
+void th_routing_env_init(struct th_routing_env *re, const struct th_emu *e);
+
 #endif

@@ -716,3 +716,19 @@ th_post_batch(const struct th_server *s, const char *path, const char *key,
     curl_slist_free_all(hl);
     curl_multi_cleanup(m);
 }
+
+bool
+th_maps_have(pid_t pid, const char *needle)
+{
+    char path[64], line[1024];
+    bool found = false;
+    FILE *f;
+
+    (void)snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
+    if ((f = fopen(path, "r")) == NULL)
+        th_die("%s: %s", path, strerror(errno));
+    while (!found && fgets(line, sizeof line, f) != NULL)
+        found = strstr(line, needle) != NULL;
+    fclose(f);
+    return found;
+}

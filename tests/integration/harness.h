@@ -117,4 +117,7 @@ void th_post_batch(const struct th_server *s, const char *path,
 /* A free TCP port on 127.0.0.1. */
 int th_free_port(void);
 
+/* Does pid map a file whose path contains needle (/proc/PID/maps)? */
+bool th_maps_have(pid_t pid, const char *needle);
+
 #endif

@@ -41,9 +41,7 @@
     "\"provider\":{\"sort\":\"price\"}}"
 
 static struct th_emu emu;
-static char env_own[4][256];
-static const char *env[48];
-static char catalog[512];
+static struct th_routing_env renv;
 
 /* ---- fixtures -------------------------------------------------------- */
 
@@ -51,24 +49,11 @@ static int
 group_setup(void **state)
 {
     const char *emu_args[] = {"--tiny", NULL};
-    const char *src = getenv("IR_SOURCE_DIR");
-    size_t n = 0, i;
 
     (void)state;
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    (void)snprintf(catalog, sizeof catalog,
-                   "%s/tests/integration/routing_catalog.json",
-                   src ? src : ".");
     th_emu_start(&emu, emu_args);
-    for (i = 0; emu.envp[i] != NULL; i++)
-        env[n++] = emu.envp[i];
-    (void)snprintf(env_own[0], sizeof env_own[0], "IR_TEST_EMU_KEY=tk");
-    for (i = 0; i < 3; i++)
-        (void)snprintf(env_own[i + 1], sizeof env_own[i + 1],
-                       "IR_TEST_EMU_%c=%s/openai/v1", "ABC"[i], emu.base);
-    for (i = 0; i < 4; i++)
-        env[n++] = env_own[i];
-    env[n] = NULL;
+    th_routing_env_init(&renv, &emu);
     return 0;
 }
 
@@ -85,9 +70,9 @@ group_teardown(void **state)
 static void
 start(struct th_server *s, const char *extra1, const char *extra2)
 {
-    const char *args[] = {"--catalog", catalog, extra1, extra2, NULL};
+    const char *args[] = {"--catalog", renv.catalog, extra1, extra2, NULL};
 
-    th_server_start(s, args, env);
+    th_server_start(s, args, renv.env);
 }
 
 /* Every answer of prov-a waits ms. */

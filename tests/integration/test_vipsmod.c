@@ -71,23 +71,6 @@ command_output(const char *cmd)
     return out;
 }
 
-/* true when the process maps a file whose name contains needle. */
-static bool
-maps_have(pid_t pid, const char *needle)
-{
-    char path[64], line[1024];
-    bool found = false;
-    FILE *f;
-
-    (void)snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
-    f = fopen(path, "r");
-    assert_non_null(f);
-    while (!found && fgets(line, sizeof line, f) != NULL)
-        found = strstr(line, needle) != NULL;
-    fclose(f);
-    return found;
-}
-
 static const char *
 first_image(const struct th_resp *r, const char **media_type)
 {
@@ -132,8 +115,8 @@ test_transcode_through_module(void **state)
     (void)state;
     th_server_start(&srv, NULL, emu.envp);
     /* Started and answering, and libvips is not in the process. */
-    assert_false(maps_have(srv.pid, "libvips"));
-    assert_false(maps_have(srv.pid, "imagerouter-vips.so"));
+    assert_false(th_maps_have(srv.pid, "libvips"));
+    assert_false(th_maps_have(srv.pid, "imagerouter-vips.so"));
 
     /* Seedream answers JPEG and does not take output_format: the
      * router converts on a worker, through the module. */
@@ -148,8 +131,8 @@ test_transcode_through_module(void **state)
     assert_string_equal(mt, "image/webp");
     assert_true(th_check_image(b64, "webp", 0, 0, why, sizeof why));
     th_resp_free(&r);
-    assert_true(maps_have(srv.pid, "imagerouter-vips.so"));
-    assert_true(maps_have(srv.pid, "libvips"));
+    assert_true(th_maps_have(srv.pid, "imagerouter-vips.so"));
+    assert_true(th_maps_have(srv.pid, "libvips"));
 
     /* The built-in renderer encodes through it too. */
     th_post_json(&srv, "/api/v1/images", srv.key,
